@@ -1,0 +1,97 @@
+//! Dashboard sign-in and sign-out. Failed sign-ins are limited per IP address
+//! and per email, and the answer never says whether the email exists.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::api::profile::Profile;
+use crate::auth::caller::Credential;
+use crate::auth::{Caller, SESSION_COOKIE, password};
+use crate::domain::{sessions, users};
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/sign_in").route(web::post().to(sign_in)))
+        .service(web::resource("/auth/sign_out").route(web::delete().to(sign_out)));
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<SignIn>,
+) -> Result<HttpResponse> {
+    let SignIn { email, password } = body.into_inner();
+    let email = email.trim().to_lowercase();
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let limit = state.settings.rate_limit.sign_in_failures_per_minute;
+    let failure_keys = [format!("sign-in-ip|{ip}"), format!("sign-in-email|{email}")];
+    if failure_keys
+        .iter()
+        .any(|k| state.rate_limiter.is_exhausted(k, limit))
+    {
+        return Err(Error::RateLimited {
+            retry_after: crate::rate_limit::WINDOW.as_secs(),
+        });
+    }
+    let user = state
+        .db
+        .read(move |conn| {
+            Ok(match users::find_by_email(conn, &email)? {
+                Some((user, hash)) if password::verify(&password, &hash) => Some(user),
+                Some(_) => None,
+                None => {
+                    password::verify_against_nothing(&password);
+                    None
+                }
+            })
+        })
+        .await?;
+    let Some(user) = user else {
+        for key in &failure_keys {
+            state.rate_limiter.check(key, limit);
+        }
+        return Err(Error::InvalidCredentials);
+    };
+    let user_id = user.id;
+    let session = state
+        .db
+        .write(move |tx| sessions::create(tx, user_id))
+        .await?;
+    let secure = state.settings.public_url().starts_with("https://")
+        || req.connection_info().scheme() == "https";
+    let cookie = Cookie::build(SESSION_COOKIE, session.secret)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::seconds(sessions::LIFETIME_SECS))
+        .finish();
+    let profile = Profile::load(&state.db, user_id, None, Some(session.csrf_token)).await?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(profile))
+}
+
+async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse> {
+    let Credential::Session(grant) = caller.credential else {
+        return Err(Error::BadRequest(
+            "sign_out ends a dashboard session; API tokens are revoked instead".into(),
+        ));
+    };
+    state
+        .db
+        .write(move |tx| sessions::delete(tx, grant.session_id))
+        .await?;
+    let mut expired = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    expired.make_removal();
+    Ok(HttpResponse::NoContent().cookie(expired).finish())
+}

@@ -1,0 +1,292 @@
+//! Settings: every default in one place, layered as defaults → TOML file →
+//! `DESKWOOT__SECTION__KEY` environment variables, validated once at load.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variable that names the config file when `--config` is not given.
+pub const CONFIG_ENV: &str = "DESKWOOT_CONFIG";
+const ENV_PREFIX: &str = "DESKWOOT";
+const ENV_SEPARATOR: &str = "__";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub rate_limit: RateLimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// The URL users reach Deskwoot at (behind a proxy, its public https URL).
+    /// Empty means `http://<bind>`.
+    pub public_url: String,
+    /// Largest request body accepted, in bytes (JSON and forms).
+    pub max_body_size: usize,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM.
+    pub shutdown_timeout: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Directory holding the database and the attachments.
+    pub data_dir: PathBuf,
+    /// Connections in the read pool.
+    pub read_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests per minute for each API token.
+    pub per_minute: u32,
+    /// Requests per minute for each API token on bulk endpoints.
+    pub bulk_per_minute: u32,
+    /// Requests per minute for each signed-in dashboard session.
+    pub session_per_minute: u32,
+    /// Requests per minute for each IP address on endpoints that need no credentials.
+    pub unauthenticated_per_minute: u32,
+    /// Failed sign-ins per minute allowed for one IP address, and for one email address.
+    pub sign_in_failures_per_minute: u32,
+    /// Per-endpoint limits that replace the ones above.
+    pub overrides: Vec<EndpointLimit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointLimit {
+    /// HTTP method, e.g. `POST`.
+    pub method: String,
+    /// Route pattern as the API docs write it, e.g. `/api/v1/accounts/{account_id}/conversations`.
+    pub path: String,
+    pub per_minute: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter: `info`, `debug`, `deskwoot=debug,actix_web=warn`. `RUST_LOG` wins when set.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            server: ServerSettings {
+                bind: "127.0.0.1:3000".into(),
+                public_url: String::new(),
+                max_body_size: 1024 * 1024,
+                workers: 0,
+                shutdown_timeout: 30,
+            },
+            storage: StorageSettings {
+                data_dir: PathBuf::from("data"),
+                read_connections: 8,
+            },
+            rate_limit: RateLimitSettings {
+                per_minute: 60,
+                bulk_per_minute: 600,
+                session_per_minute: 600,
+                unauthenticated_per_minute: 60,
+                sign_in_failures_per_minute: 10,
+                overrides: Vec::new(),
+            },
+            log: LogSettings {
+                level: "info".into(),
+                format: LogFormat::Text,
+            },
+        }
+    }
+}
+
+// The section structs take their defaults from `Settings::default()`, so that
+// a file naming only some keys of a section keeps the others at their default.
+macro_rules! default_from_settings {
+    ($($ty:ident => $field:ident),* $(,)?) => {
+        $(impl Default for $ty {
+            fn default() -> Self {
+                Settings::default().$field
+            }
+        })*
+    };
+}
+default_from_settings!(
+    ServerSettings => server,
+    StorageSettings => storage,
+    RateLimitSettings => rate_limit,
+    LogSettings => log,
+);
+
+/// Why the settings could not be loaded. Every problem is listed with its key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  {}", .problems.join("\n  "))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl ConfigError {
+    fn one(problem: impl Into<String>) -> Self {
+        ConfigError {
+            problems: vec![problem.into()],
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the settings: defaults, then `file` (or the file named by
+    /// `DESKWOOT_CONFIG`), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let from_env = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(from_env);
+        let mut builder = config::Config::builder();
+        if let Some(path) = &file {
+            if !path.is_file() {
+                return Err(ConfigError::one(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            builder = builder
+                .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator(ENV_SEPARATOR)
+                .separator(ENV_SEPARATOR)
+                .try_parsing(true),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::one(describe_config_error(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks the rules serde cannot express, reporting every problem at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            problems.push(format!(
+                "server.bind: expected an address and port such as 127.0.0.1:3000, got {:?}",
+                self.server.bind
+            ));
+        }
+        let url = &self.server.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            problems.push(format!(
+                "server.public_url: expected an http:// or https:// URL, got {url:?}"
+            ));
+        }
+        if self.server.max_body_size < 1024 {
+            problems.push("server.max_body_size: expected at least 1024 bytes".into());
+        }
+        if self.storage.read_connections == 0 {
+            problems.push("storage.read_connections: expected at least 1".into());
+        }
+        let limits = &self.rate_limit;
+        for (key, value) in [
+            ("per_minute", limits.per_minute),
+            ("bulk_per_minute", limits.bulk_per_minute),
+            ("session_per_minute", limits.session_per_minute),
+            (
+                "unauthenticated_per_minute",
+                limits.unauthenticated_per_minute,
+            ),
+            (
+                "sign_in_failures_per_minute",
+                limits.sign_in_failures_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                problems.push(format!("rate_limit.{key}: expected at least 1"));
+            }
+        }
+        for (i, o) in limits.overrides.iter().enumerate() {
+            let known = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+            if !known.contains(&o.method.as_str()) {
+                problems.push(format!(
+                    "rate_limit.overrides[{i}].method: expected one of {}, got {:?}",
+                    known.join(", "),
+                    o.method
+                ));
+            }
+            if !o.path.starts_with('/') {
+                problems.push(format!(
+                    "rate_limit.overrides[{i}].path: expected a route pattern starting with /"
+                ));
+            }
+            if o.per_minute == 0 {
+                problems.push(format!(
+                    "rate_limit.overrides[{i}].per_minute: expected at least 1"
+                ));
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            problems.push(format!(
+                "log.level: expected a level (error, warn, info, debug, trace) or a filter, got {:?}",
+                self.log.level
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// The base URL links and the start-up banner use.
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.bind)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.storage.data_dir.join("deskwoot.db")
+    }
+
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("attachments")
+    }
+}
+
+/// The config crate's messages name the key but say little about where the
+/// value came from; add the environment variable's name for env values.
+fn describe_config_error(error: config::ConfigError) -> String {
+    let text = error.to_string();
+    if text.contains("unknown field") {
+        format!("{text} (unknown keys are refused; see config.example.toml for the valid ones)")
+    } else {
+        text
+    }
+}
+
+/// The environment variable that overrides `section.key`.
+pub fn env_name(section: &str, key: &str) -> String {
+    format!(
+        "{ENV_PREFIX}{ENV_SEPARATOR}{}{ENV_SEPARATOR}{}",
+        section.to_uppercase(),
+        key.to_uppercase()
+    )
+}

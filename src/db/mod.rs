@@ -1,0 +1,127 @@
+//! The database: opening it (pragmas, WAL), the embedded migrations, the pool of
+//! readers and the single writer through which every change goes.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+pub use migrations::schema_version;
+
+/// How long a connection waits for another process's lock (the CLI, a backup)
+/// before giving up. Inside the server the single writer never waits on itself.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Handle to the database, cheap to clone. Reads go to a pool of read-only
+/// connections; writes are serialised through one connection, so concurrent
+/// requests never see `SQLITE_BUSY` from each other.
+#[derive(Clone)]
+pub struct Db {
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and brings its schema
+    /// up to date.
+    pub fn open(path: &Path, read_connections: u32) -> Result<Db> {
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        // WAL is a property of the file: set once, by the writer.
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::run(&mut writer)?;
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            configure(c)?;
+            c.pragma_update(None, "query_only", true)
+        });
+        let readers = r2d2::Pool::builder()
+            .max_size(read_connections)
+            .build(manager)?;
+        Ok(Db {
+            readers,
+            writer: Arc::new(Mutex::new(writer)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a pooled read connection, off the async executor.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.read_blocking(f)).await?
+    }
+
+    /// Runs `f` in one write transaction, off the async executor. The
+    /// transaction commits when `f` returns `Ok` and rolls back otherwise.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(f)).await?
+    }
+
+    /// `read` for callers that are already on a blocking thread (the CLI, workers).
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.readers.get()?;
+        f(&conn)
+    }
+
+    /// `write` for callers that are already on a blocking thread (the CLI, workers).
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        // A panic inside `f` rolls its transaction back while unwinding, so the
+        // connection behind a poisoned lock is still clean to use.
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Copies the WAL back into the main file and truncates it; called at shutdown.
+    pub fn checkpoint(&self) -> Result<()> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+/// Pragmas every connection needs.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // FULL makes each commit durable on power loss too, not only on a crash of
+    // the process: an acknowledged message is never lost.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// The current time in Unix seconds, the unit of every stored timestamp.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl From<rusqlite_migration::Error> for Error {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        Error::internal(format!("migration: {e}"))
+    }
+}

@@ -1,0 +1,13 @@
+//! Deskwoot: self-hosted customer support in one binary.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod logging;
+pub mod rate_limit;
+pub mod server;

@@ -1,0 +1,117 @@
+//! Builds the application, binds it and runs it until SIGTERM/SIGINT, then
+//! lets in-flight requests finish and checkpoints the WAL.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::Error;
+use crate::http;
+use crate::rate_limit::{self, RateLimiter};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub rate_limiter: RateLimiter,
+}
+
+/// A bound, running server.
+pub struct Server {
+    http: actix_web::dev::Server,
+    addrs: Vec<SocketAddr>,
+    db: Db,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Database(Error),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// Creates the data directory and its attachments folder, then opens the
+/// database (running migrations).
+pub fn open_storage(settings: &Settings) -> Result<Db, StartError> {
+    for dir in [&settings.storage.data_dir, &settings.attachments_dir()] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+    }
+    Db::open(&settings.database_path(), settings.storage.read_connections)
+        .map_err(StartError::Database)
+}
+
+impl Server {
+    /// Opens the storage and binds the listener. Must be called inside an
+    /// actix (tokio) runtime.
+    pub fn start(settings: Settings) -> Result<Server, StartError> {
+        let db = open_storage(&settings)?;
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            settings: settings.clone(),
+            rate_limiter: RateLimiter::default(),
+        });
+        let (json_config, path_config, query_config) =
+            http::extractor_configs(settings.server.max_body_size);
+        let payload_config = web::PayloadConfig::new(settings.server.max_body_size);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json_config.clone())
+                .app_data(path_config.clone())
+                .app_data(query_config.clone())
+                .app_data(payload_config.clone())
+                .configure(crate::api::routes)
+                .default_service(web::to(http::not_found))
+                .wrap(from_fn(http::panic_guard))
+                .wrap(from_fn(rate_limit::enforce))
+                .wrap(from_fn(http::json_errors))
+                .wrap(from_fn(http::request_log))
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout);
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let bind = settings.server.bind.clone();
+        let server = server
+            .bind(&bind)
+            .map_err(|e| StartError::Bind(bind.clone(), e))?;
+        let addrs = server.addrs();
+        Ok(Server {
+            http: server.run(),
+            addrs,
+            db,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.http.handle()
+    }
+
+    /// Serves until the server is stopped (SIGTERM, SIGINT or the handle),
+    /// then checkpoints the WAL so the database is one file again.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.http.await?;
+        let db = self.db.clone();
+        let checkpoint = web::block(move || db.checkpoint()).await;
+        match checkpoint {
+            Ok(Ok(())) => tracing::info!("database checkpointed; bye"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint at shutdown failed"),
+            Err(e) => tracing::warn!(error = %e, "checkpoint at shutdown failed"),
+        }
+        Ok(())
+    }
+}
