@@ -39,3 +39,41 @@ pub async fn panic_guard(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::panic_guard;
+
+    async fn boom() -> HttpResponse {
+        panic!("a bug in a handler")
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_becomes_a_500_and_the_service_keeps_serving() {
+        let app = test::init_service(
+            App::new()
+                .route("/boom", web::get().to(boom))
+                .route("/fine", web::get().to(HttpResponse::Ok))
+                .wrap(from_fn(panic_guard)),
+        )
+        .await;
+        let Err(error) =
+            test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await
+        else {
+            panic!("the panic must become an error");
+        };
+        let response = error.error_response();
+        assert_eq!(response.status(), 500);
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"], "internal_error");
+        let fine =
+            test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(fine.status(), 200);
+    }
+}
