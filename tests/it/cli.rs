@@ -15,7 +15,7 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn setup_args<'a>(email: &'a str) -> Vec<&'a str> {
+fn setup_args(email: &str) -> Vec<&str> {
     vec![
         "setup",
         "--workspace",
