@@ -5,6 +5,7 @@ pub mod caller;
 pub mod password;
 pub mod scope;
 pub mod secret;
+pub mod vault;
 
 pub use caller::{Caller, WorkspaceCaller};
 pub use scope::{Role, Scope, ScopeSet};

@@ -6,7 +6,10 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::Result;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_init.sql")),
+    M::up(include_str!("migrations/0002_conversations.sql")),
+];
 
 pub fn run(conn: &mut Connection) -> Result<()> {
     Migrations::from_slice(MIGRATIONS).to_latest(conn)?;

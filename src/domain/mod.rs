@@ -1,8 +1,19 @@
 //! The rules and the SQL, one module per entity. Functions take a `&Transaction`
 //! for changes or a `&Connection` for reads and never see HTTP types.
 
+pub mod agents;
 pub mod api_tokens;
+pub mod attachments;
+pub mod contacts;
+pub mod conversations;
+pub mod custom_attributes;
+pub mod inboxes;
+pub mod labels;
+pub mod messages;
+pub mod query;
+pub mod search;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 pub mod validate;
 pub mod workspaces;
