@@ -43,6 +43,8 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
     /// Connections in the read pool.
     pub read_connections: u32,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_size: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +102,7 @@ impl Default for Settings {
             storage: StorageSettings {
                 data_dir: PathBuf::from("data"),
                 read_connections: 8,
+                max_attachment_size: 40 * 1024 * 1024,
             },
             rate_limit: RateLimitSettings {
                 per_minute: 60,
@@ -198,6 +201,9 @@ impl Settings {
         }
         if self.server.max_body_size < 1024 {
             problems.push("server.max_body_size: expected at least 1024 bytes".into());
+        }
+        if self.storage.max_attachment_size == 0 {
+            problems.push("storage.max_attachment_size: expected at least 1 byte".into());
         }
         if self.storage.read_connections == 0 {
             problems.push("storage.read_connections: expected at least 1".into());

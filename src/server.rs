@@ -7,8 +7,10 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
+use crate::auth::vault::Vault;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::attachments;
 use crate::error::Error;
 use crate::http;
 use crate::rate_limit::{self, RateLimiter};
@@ -16,6 +18,7 @@ use crate::rate_limit::{self, RateLimiter};
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    pub vault: Vault,
     pub settings: Arc<Settings>,
     pub rate_limiter: RateLimiter,
 }
@@ -33,6 +36,8 @@ pub enum StartError {
     DataDir(String, std::io::Error),
     #[error("cannot open the database: {0}")]
     Database(Error),
+    #[error("cannot read or create the secret key in {0}: {1}")]
+    Vault(String, std::io::Error),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -48,14 +53,25 @@ pub fn open_storage(settings: &Settings) -> Result<Db, StartError> {
         .map_err(StartError::Database)
 }
 
+/// The key that seals stored secrets, created in the data directory on first use.
+pub fn open_vault(settings: &Settings) -> Result<Vault, StartError> {
+    Vault::open(&settings.storage.data_dir)
+        .map_err(|e| StartError::Vault(settings.storage.data_dir.display().to_string(), e))
+}
+
 impl Server {
     /// Opens the storage and binds the listener. Must be called inside an
     /// actix (tokio) runtime.
     pub fn start(settings: Settings) -> Result<Server, StartError> {
         let db = open_storage(&settings)?;
+        let vault = open_vault(&settings)?;
+        let public_url = settings.public_url();
+        db.write_blocking(|tx| attachments::set_public_url(tx, &public_url))
+            .map_err(StartError::Database)?;
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db: db.clone(),
+            vault,
             settings: settings.clone(),
             rate_limiter: RateLimiter::default(),
         });

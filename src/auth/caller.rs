@@ -11,6 +11,7 @@ use crate::auth::scope::{Role, Scope, ScopeSet};
 use crate::auth::{CSRF_HEADER, SESSION_COOKIE, presented_token, secret};
 use crate::db::{Db, now};
 use crate::domain::api_tokens::{self, TokenGrant};
+use crate::domain::conversations::Viewer;
 use crate::domain::sessions::{self, SessionGrant};
 use crate::domain::users::{self, Membership};
 use crate::error::{Error, Result};
@@ -70,6 +71,19 @@ impl Caller {
 }
 
 impl WorkspaceCaller {
+    /// What the caller may see: administrators every inbox, agents theirs.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            workspace_id: self.workspace_id,
+            user_id: self.user_id,
+            all_inboxes: self.role == Role::Administrator,
+        }
+    }
+
+    pub fn is_administrator(&self) -> bool {
+        self.role == Role::Administrator
+    }
+
     /// Fails with 403 `insufficient_scope` unless the caller holds `scope`.
     pub fn require(&self, scope: Scope) -> Result<()> {
         if self.scopes.contains(scope) {

@@ -54,7 +54,8 @@ impl Vault {
     }
 
     pub fn open_sealed(&self, sealed: &str) -> Result<String> {
-        let broken = || Error::internal("a stored secret cannot be opened with this data directory's key");
+        let broken =
+            || Error::internal("a stored secret cannot be opened with this data directory's key");
         let bytes = sealed
             .strip_prefix(PREFIX)
             .and_then(|b| B64.decode(b).ok())
@@ -91,9 +92,24 @@ mod tests {
         let vault = Vault::open(dir.path()).unwrap();
         let sealed = vault.seal("whsec_abc").unwrap();
         assert!(!sealed.contains("whsec_abc"));
-        assert_ne!(sealed, vault.seal("whsec_abc").unwrap(), "fresh nonce each time");
-        assert_eq!(Vault::open(dir.path()).unwrap().open_sealed(&sealed).unwrap(), "whsec_abc");
+        assert_ne!(
+            sealed,
+            vault.seal("whsec_abc").unwrap(),
+            "fresh nonce each time"
+        );
+        assert_eq!(
+            Vault::open(dir.path())
+                .unwrap()
+                .open_sealed(&sealed)
+                .unwrap(),
+            "whsec_abc"
+        );
         let other = tempfile::tempdir().unwrap();
-        assert!(Vault::open(other.path()).unwrap().open_sealed(&sealed).is_err());
+        assert!(
+            Vault::open(other.path())
+                .unwrap()
+                .open_sealed(&sealed)
+                .is_err()
+        );
     }
 }

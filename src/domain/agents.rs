@@ -76,7 +76,12 @@ pub fn list_by_ids(conn: &Connection, workspace_id: i64, ids: &[i64]) -> Result<
 }
 
 /// Fails with a field error naming `field` unless every id is an agent of the workspace.
-pub fn check_members_of(conn: &Connection, workspace_id: i64, ids: &[i64], field: &str) -> Result<()> {
+pub fn check_members_of(
+    conn: &Connection,
+    workspace_id: i64,
+    ids: &[i64],
+    field: &str,
+) -> Result<()> {
     let unknown: Vec<String> = ids
         .iter()
         .filter(|id| get(conn, workspace_id, **id).is_err())
@@ -102,7 +107,11 @@ pub struct NewAgent {
 
 /// Adds an agent: a new user, or an existing user (by email) joining this
 /// workspace. Returns the agent and the generated password, if one was.
-pub fn create(tx: &Transaction, workspace_id: i64, new: NewAgent) -> Result<(Agent, Option<String>)> {
+pub fn create(
+    tx: &Transaction,
+    workspace_id: i64,
+    new: NewAgent,
+) -> Result<(Agent, Option<String>)> {
     let existing = users::find_by_email(tx, &new.email)?;
     let (user_id, generated) = match existing {
         Some((user, _)) => {
@@ -116,7 +125,10 @@ pub fn create(tx: &Transaction, workspace_id: i64, new: NewAgent) -> Result<(Age
         }
         None => {
             let generated = new.password.is_none().then(|| secret::random_base62(20));
-            let password = new.password.or_else(|| generated.clone()).unwrap_or_default();
+            let password = new
+                .password
+                .or_else(|| generated.clone())
+                .unwrap_or_default();
             let user = users::create(
                 tx,
                 users::NewUser {
@@ -138,7 +150,12 @@ pub struct AgentChange {
     pub availability: Option<String>,
 }
 
-pub fn update(tx: &Transaction, workspace_id: i64, user_id: i64, change: AgentChange) -> Result<Agent> {
+pub fn update(
+    tx: &Transaction,
+    workspace_id: i64,
+    user_id: i64,
+    change: AgentChange,
+) -> Result<Agent> {
     let agent = get(tx, workspace_id, user_id)?;
     if let Some(role) = change.role {
         if role != Role::Administrator && agent.role == Role::Administrator {
@@ -152,7 +169,10 @@ pub fn update(tx: &Transaction, workspace_id: i64, user_id: i64, change: AgentCh
     if let Some(availability) = &change.availability
         && !AVAILABILITIES.contains(&availability.as_str())
     {
-        return Err(Error::invalid("availability", "must be one of online, busy, offline"));
+        return Err(Error::invalid(
+            "availability",
+            "must be one of online, busy, offline",
+        ));
     }
     users::update_profile(
         tx,

@@ -53,7 +53,9 @@ pub fn store(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<StoredFile> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let path = path_of(dir, &sha256);
     if !path.exists() {
-        let parent = path.parent().ok_or_else(|| Error::internal("attachment path"))?;
+        let parent = path
+            .parent()
+            .ok_or_else(|| Error::internal("attachment path"))?;
         fs::create_dir_all(parent).map_err(Error::internal)?;
         // Write to a temporary name and rename, so a crash never leaves a
         // half-written file under the final name.
@@ -110,7 +112,12 @@ fn clean_file_name(name: &str) -> String {
 }
 
 /// Records `file` as an attachment of message `message_id`.
-pub fn attach(tx: &Transaction, workspace_id: i64, message_id: i64, file: &StoredFile) -> Result<()> {
+pub fn attach(
+    tx: &Transaction,
+    workspace_id: i64,
+    message_id: i64,
+    file: &StoredFile,
+) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO attachments (workspace_id, message_id, file_type, content_type, file_name,
                                   byte_size, sha256, created_at)
@@ -190,8 +197,14 @@ fn from_row(row: &Row, ctx: &UrlContext) -> rusqlite::Result<Attachment> {
         id,
         message_id: row.get("message_id")?,
         account_id: row.get("workspace_id")?,
-        extension: file_name.rsplit_once('.').map(|(_, ext)| ext.to_lowercase()),
-        thumb_url: if file_type == "image" { data_url.clone() } else { String::new() },
+        extension: file_name
+            .rsplit_once('.')
+            .map(|(_, ext)| ext.to_lowercase()),
+        thumb_url: if file_type == "image" {
+            data_url.clone()
+        } else {
+            String::new()
+        },
         data_url,
         file_type,
         content_type: row.get("content_type")?,
@@ -207,7 +220,9 @@ fn url_encode(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -215,7 +230,8 @@ fn url_encode(segment: &str) -> String {
 
 pub fn list_for_message(conn: &Connection, message_id: i64) -> Result<Vec<Attachment>> {
     let ctx = url_context(conn)?;
-    let mut stmt = conn.prepare_cached("SELECT * FROM attachments WHERE message_id = ?1 ORDER BY id")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT * FROM attachments WHERE message_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([message_id], |row| from_row(row, &ctx))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -136,17 +136,33 @@ pub fn create(tx: &Transaction, workspace_id: i64, fields: ContactFields) -> Res
     get(tx, workspace_id, id)
 }
 
-pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: ContactFields) -> Result<Contact> {
+pub fn update(
+    tx: &Transaction,
+    workspace_id: i64,
+    id: i64,
+    fields: ContactFields,
+) -> Result<Contact> {
     let changes = apply(tx, workspace_id, id, fields)?;
     if !changes.is_empty() {
-        events::record(tx, Event::ContactUpdated { contact_id: id, changes })?;
+        events::record(
+            tx,
+            Event::ContactUpdated {
+                contact_id: id,
+                changes,
+            },
+        )?;
     }
     get(tx, workspace_id, id)
 }
 
 /// Validates `fields` against the stored contact, writes them, and returns
 /// what changed. Every invalid field is reported at once.
-fn apply(tx: &Transaction, workspace_id: i64, id: i64, fields: ContactFields) -> Result<Vec<Change>> {
+fn apply(
+    tx: &Transaction,
+    workspace_id: i64,
+    id: i64,
+    fields: ContactFields,
+) -> Result<Vec<Change>> {
     let before = get(tx, workspace_id, id)?;
     let mut after = before.clone();
     let mut problems: Vec<FieldError> = Vec::new();
@@ -156,23 +172,33 @@ fn apply(tx: &Transaction, workspace_id: i64, id: i64, fields: ContactFields) ->
         }
     };
     if let Some(name) = fields.name {
-        check(validate::optional_text("name", Some(&name), NAME_MAX).map(|n| {
-            after.name = n.unwrap_or_default();
-        }));
+        check(
+            validate::optional_text("name", Some(&name), NAME_MAX).map(|n| {
+                after.name = n.unwrap_or_default();
+            }),
+        );
     }
     if let Some(email) = fields.email {
         check(cleared_or(email, |e| validate::email("email", e)).map(|e| after.email = e));
     }
     if let Some(phone) = fields.phone_number {
-        check(cleared_or(phone, |p| validate::phone_number("phone_number", p)).map(|p| after.phone_number = p));
+        check(
+            cleared_or(phone, |p| validate::phone_number("phone_number", p))
+                .map(|p| after.phone_number = p),
+        );
     }
     if let Some(identifier) = fields.identifier {
-        check(validate::optional_text("identifier", identifier.as_deref(), 255).map(|i| {
-            after.identifier = i;
-        }));
+        check(
+            validate::optional_text("identifier", identifier.as_deref(), 255).map(|i| {
+                after.identifier = i;
+            }),
+        );
     }
     if let Some(avatar_url) = fields.avatar_url {
-        check(cleared_or(avatar_url, |u| validate::http_url("avatar_url", u)).map(|u| after.avatar_url = u));
+        check(
+            cleared_or(avatar_url, |u| validate::http_url("avatar_url", u))
+                .map(|u| after.avatar_url = u),
+        );
     }
     if let Some(blocked) = fields.blocked {
         after.blocked = blocked;
@@ -181,7 +207,12 @@ fn apply(tx: &Transaction, workspace_id: i64, id: i64, fields: ContactFields) ->
         merge(&mut after.additional_attributes, patch);
     }
     if let Some(patch) = fields.custom_attributes {
-        check(custom_attributes::check_values(tx, workspace_id, Model::Contact, &patch));
+        check(custom_attributes::check_values(
+            tx,
+            workspace_id,
+            Model::Contact,
+            &patch,
+        ));
         merge(&mut after.custom_attributes, patch);
     }
     for (field, value) in [
@@ -193,7 +224,10 @@ fn apply(tx: &Transaction, workspace_id: i64, id: i64, fields: ContactFields) ->
             && let Some(other) = find_by(tx, workspace_id, field, value)?
             && other != id
         {
-            problems.push(FieldError::new(field, format!("is already used by contact {other}")));
+            problems.push(FieldError::new(
+                field,
+                format!("is already used by contact {other}"),
+            ));
         }
     }
     if !problems.is_empty() {
@@ -222,7 +256,10 @@ fn apply(tx: &Transaction, workspace_id: i64, id: i64, fields: ContactFields) ->
 }
 
 /// A blank value clears the field; anything else must pass `check`.
-fn cleared_or(value: Option<String>, check: impl Fn(&str) -> Result<String>) -> Result<Option<String>> {
+fn cleared_or(
+    value: Option<String>,
+    check: impl Fn(&str) -> Result<String>,
+) -> Result<Option<String>> {
     match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => check(v).map(Some),
@@ -236,18 +273,42 @@ fn changes_between(before: &Contact, after: &Contact) -> Vec<Change> {
             changes.push(Change::new(attribute, a, b));
         }
     };
-    compare("name", before.name.clone().into(), after.name.clone().into());
-    compare("email", before.email.clone().into(), after.email.clone().into());
-    compare("phone_number", before.phone_number.clone().into(), after.phone_number.clone().into());
-    compare("identifier", before.identifier.clone().into(), after.identifier.clone().into());
-    compare("avatar_url", before.avatar_url.clone().into(), after.avatar_url.clone().into());
+    compare(
+        "name",
+        before.name.clone().into(),
+        after.name.clone().into(),
+    );
+    compare(
+        "email",
+        before.email.clone().into(),
+        after.email.clone().into(),
+    );
+    compare(
+        "phone_number",
+        before.phone_number.clone().into(),
+        after.phone_number.clone().into(),
+    );
+    compare(
+        "identifier",
+        before.identifier.clone().into(),
+        after.identifier.clone().into(),
+    );
+    compare(
+        "avatar_url",
+        before.avatar_url.clone().into(),
+        after.avatar_url.clone().into(),
+    );
     compare("blocked", before.blocked.into(), after.blocked.into());
     compare(
         "additional_attributes",
         before.additional_attributes.clone(),
         after.additional_attributes.clone(),
     );
-    compare("custom_attributes", before.custom_attributes.clone(), after.custom_attributes.clone());
+    compare(
+        "custom_attributes",
+        before.custom_attributes.clone(),
+        after.custom_attributes.clone(),
+    );
     changes
 }
 
@@ -269,7 +330,12 @@ pub fn merge(target: &mut Value, patch: Map<String, Value>) {
 
 /// The contact of the workspace whose `field` (email, phone_number or
 /// identifier) equals `value`.
-pub fn find_by(conn: &Connection, workspace_id: i64, field: &str, value: &str) -> Result<Option<i64>> {
+pub fn find_by(
+    conn: &Connection,
+    workspace_id: i64,
+    field: &str,
+    value: &str,
+) -> Result<Option<i64>> {
     let sql = match field {
         "email" => "SELECT id FROM contacts WHERE workspace_id = ?1 AND email = lower(?2)",
         "phone_number" => "SELECT id FROM contacts WHERE workspace_id = ?1 AND phone_number = ?2",
@@ -313,7 +379,12 @@ pub fn order_by(sort: Option<&str>) -> Result<&'static str> {
 }
 
 /// One page of the workspace's contacts and the total count.
-pub fn list(conn: &Connection, workspace_id: i64, sort: Option<&str>, page: i64) -> Result<(Vec<Contact>, i64)> {
+pub fn list(
+    conn: &Connection,
+    workspace_id: i64,
+    sort: Option<&str>,
+    page: i64,
+) -> Result<(Vec<Contact>, i64)> {
     let order = order_by(sort)?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT * FROM contacts WHERE workspace_id = :workspace_id
@@ -336,9 +407,8 @@ pub fn list(conn: &Connection, workspace_id: i64, sort: Option<&str>, page: i64)
 
 /// The contact's links to inboxes.
 pub fn contact_inboxes(conn: &Connection, contact_id: i64) -> Result<Vec<ContactInbox>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT * FROM contact_inboxes WHERE contact_id = ?1 ORDER BY id",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT * FROM contact_inboxes WHERE contact_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([contact_id], contact_inbox_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -351,9 +421,16 @@ pub fn contact_inbox(conn: &Connection, id: i64) -> Result<ContactInbox> {
 }
 
 /// The link of inbox `inbox_id` whose source id is `source_id`.
-pub fn contact_inbox_by_source(conn: &Connection, inbox_id: i64, source_id: &str) -> Result<ContactInbox> {
+pub fn contact_inbox_by_source(
+    conn: &Connection,
+    inbox_id: i64,
+    source_id: &str,
+) -> Result<ContactInbox> {
     conn.prepare_cached("SELECT * FROM contact_inboxes WHERE inbox_id = ?1 AND source_id = ?2")?
-        .query_row(rusqlite::params![inbox_id, source_id], contact_inbox_from_row)
+        .query_row(
+            rusqlite::params![inbox_id, source_id],
+            contact_inbox_from_row,
+        )
         .optional()?
         .ok_or(Error::NotFound("contact"))
 }

@@ -175,7 +175,10 @@ pub fn view(conn: &Connection, row: ConversationRow) -> Result<Conversation> {
             "SELECT count(*) FROM (SELECT 1 FROM messages
              WHERE conversation_id = ?1 AND message_type = 0 AND created_at > ?2 LIMIT ?3)",
         )?
-        .query_row([row.id, row.agent_last_seen_at.unwrap_or(0), UNREAD_CAP], |r| r.get(0))?;
+        .query_row(
+            [row.id, row.agent_last_seen_at.unwrap_or(0), UNREAD_CAP],
+            |r| r.get(0),
+        )?;
     let last = messages::last(conn, row.id, false)?;
     let last_non_activity = messages::last(conn, row.id, true)?;
     let can_reply = row.status != "resolved" || inbox.settings.allow_messages_after_resolved;
@@ -238,7 +241,10 @@ impl Actor {
 
     /// " by Alice", or nothing for the system.
     fn by(self, conn: &Connection) -> Result<String> {
-        Ok(self.name(conn)?.map(|n| format!(" by {n}")).unwrap_or_default())
+        Ok(self
+            .name(conn)?
+            .map(|n| format!(" by {n}"))
+            .unwrap_or_default())
     }
 }
 
@@ -261,9 +267,15 @@ pub struct NewConversation {
     pub message: Option<String>,
 }
 
-pub fn create(tx: &Transaction, viewer: &Viewer, actor: Actor, new: NewConversation) -> Result<ConversationRow> {
+pub fn create(
+    tx: &Transaction,
+    viewer: &Viewer,
+    actor: Actor,
+    new: NewConversation,
+) -> Result<ConversationRow> {
     let workspace_id = viewer.workspace_id;
-    let (contact_id, contact_inbox) = match (new.contact_id, new.inbox_id, new.source_id.as_deref()) {
+    let (contact_id, contact_inbox) = match (new.contact_id, new.inbox_id, new.source_id.as_deref())
+    {
         (Some(contact_id), Some(inbox_id), source_id) => {
             contacts::get(tx, workspace_id, contact_id)
                 .map_err(|_| Error::invalid("contact_id", "no such contact"))?;
@@ -273,8 +285,10 @@ pub fn create(tx: &Transaction, viewer: &Viewer, actor: Actor, new: NewConversat
         }
         (None, Some(inbox_id), Some(source_id)) => {
             inbox_visible(tx, viewer, inbox_id)?;
-            let link = contacts::contact_inbox_by_source(tx, inbox_id, source_id)
-                .map_err(|_| Error::invalid("source_id", "no contact has this source id in the inbox"))?;
+            let link =
+                contacts::contact_inbox_by_source(tx, inbox_id, source_id).map_err(|_| {
+                    Error::invalid("source_id", "no contact has this source id in the inbox")
+                })?;
             (link.contact_id, link)
         }
         _ => {
@@ -290,10 +304,12 @@ pub fn create(tx: &Transaction, viewer: &Viewer, actor: Actor, new: NewConversat
         check_priority(priority)?;
     }
     if let Some(assignee_id) = new.assignee_id {
-        agents::get(tx, workspace_id, assignee_id).map_err(|_| Error::invalid("assignee_id", "no such agent"))?;
+        agents::get(tx, workspace_id, assignee_id)
+            .map_err(|_| Error::invalid("assignee_id", "no such agent"))?;
     }
     if let Some(team_id) = new.team_id {
-        teams::get(tx, workspace_id, team_id).map_err(|_| Error::invalid("team_id", "no such team"))?;
+        teams::get(tx, workspace_id, team_id)
+            .map_err(|_| Error::invalid("team_id", "no such team"))?;
     }
     let custom = new.custom_attributes.unwrap_or_default();
     custom_attributes::check_values(tx, workspace_id, Model::Conversation, &custom)?;
@@ -329,20 +345,31 @@ pub fn create(tx: &Transaction, viewer: &Viewer, actor: Actor, new: NewConversat
         ":now": now,
     })?;
     let id = tx.last_insert_rowid();
-    events::record(tx, Event::ConversationCreated { conversation_id: id })?;
+    events::record(
+        tx,
+        Event::ConversationCreated {
+            conversation_id: id,
+        },
+    )?;
     if let Some(content) = new.message.filter(|m| !m.trim().is_empty()) {
         let (message_type, sender) = match actor {
             Actor::Contact(contact) => (MessageType::Incoming, Sender::Contact(contact)),
             Actor::User(user) => (MessageType::Outgoing, Sender::User(user)),
             Actor::System => (MessageType::Outgoing, Sender::System),
         };
-        messages::create(tx, &row(tx, id)?, sender, NewMessage::text(message_type, content))?;
+        messages::create(
+            tx,
+            &row(tx, id)?,
+            sender,
+            NewMessage::text(message_type, content),
+        )?;
     }
     row(tx, id)
 }
 
 fn inbox_visible(conn: &Connection, viewer: &Viewer, inbox_id: i64) -> Result<()> {
-    inboxes::get(conn, viewer.workspace_id, inbox_id).map_err(|_| Error::invalid("inbox_id", "no such inbox"))?;
+    inboxes::get(conn, viewer.workspace_id, inbox_id)
+        .map_err(|_| Error::invalid("inbox_id", "no such inbox"))?;
     if !viewer.sees_inbox(conn, inbox_id)? {
         return Err(Error::invalid("inbox_id", "no such inbox"));
     }
@@ -351,7 +378,10 @@ fn inbox_visible(conn: &Connection, viewer: &Viewer, inbox_id: i64) -> Result<()
 
 fn check_status(status: &str, snoozed_until: Option<i64>) -> Result<()> {
     if !STATUSES.contains(&status) {
-        return Err(Error::invalid("status", format!("must be one of {}", STATUSES.join(", "))));
+        return Err(Error::invalid(
+            "status",
+            format!("must be one of {}", STATUSES.join(", ")),
+        ));
     }
     if let Some(until) = snoozed_until
         && until <= now()
@@ -365,7 +395,10 @@ fn check_priority(priority: &str) -> Result<()> {
     if PRIORITIES.contains(&priority) {
         Ok(())
     } else {
-        Err(Error::invalid("priority", format!("must be one of {} or null", PRIORITIES.join(", "))))
+        Err(Error::invalid(
+            "priority",
+            format!("must be one of {} or null", PRIORITIES.join(", ")),
+        ))
     }
 }
 
@@ -378,12 +411,20 @@ pub fn set_status(
     snoozed_until: Option<i64>,
 ) -> Result<ConversationRow> {
     check_status(status, snoozed_until)?;
-    let snoozed_until = if status == "snoozed" { snoozed_until } else { None };
+    let snoozed_until = if status == "snoozed" {
+        snoozed_until
+    } else {
+        None
+    };
     if conversation.status == status && conversation.snoozed_until == snoozed_until {
         return Ok(conversation.clone());
     }
     // Resolving ends the wait; reopening does not start one.
-    let waiting_since = if status == "resolved" { None } else { conversation.waiting_since };
+    let waiting_since = if status == "resolved" {
+        None
+    } else {
+        conversation.waiting_since
+    };
     tx.prepare_cached(
         "UPDATE conversations SET status = ?1, snoozed_until = ?2, waiting_since = ?3, updated_at = ?4
          WHERE id = ?5",
@@ -399,14 +440,36 @@ pub fn set_status(
     messages::create_activity(tx, conversation, line)?;
     let mut changes = vec![Change::new("status", &conversation.status, status)];
     if conversation.snoozed_until != snoozed_until {
-        changes.push(Change::new("snoozed_until", conversation.snoozed_until, snoozed_until));
+        changes.push(Change::new(
+            "snoozed_until",
+            conversation.snoozed_until,
+            snoozed_until,
+        ));
     }
     let conversation_id = conversation.id;
-    events::record(tx, Event::ConversationStatusChanged { conversation_id, changes: changes.clone() })?;
+    events::record(
+        tx,
+        Event::ConversationStatusChanged {
+            conversation_id,
+            changes: changes.clone(),
+        },
+    )?;
     if status == "resolved" {
-        events::record(tx, Event::ConversationResolved { conversation_id, changes: changes.clone() })?;
+        events::record(
+            tx,
+            Event::ConversationResolved {
+                conversation_id,
+                changes: changes.clone(),
+            },
+        )?;
     }
-    events::record(tx, Event::ConversationUpdated { conversation_id, changes })?;
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -431,7 +494,13 @@ pub fn set_priority(
     };
     messages::create_activity(tx, conversation, line)?;
     let changes = vec![Change::new("priority", &conversation.priority, priority)];
-    events::record(tx, Event::ConversationUpdated { conversation_id: conversation.id, changes })?;
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id: conversation.id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -457,10 +526,26 @@ pub fn assign_agent(
         None => format!("Conversation was unassigned{by}"),
     };
     messages::create_activity(tx, conversation, line)?;
-    let changes = vec![Change::new("assignee_id", conversation.assignee_id, assignee_id)];
+    let changes = vec![Change::new(
+        "assignee_id",
+        conversation.assignee_id,
+        assignee_id,
+    )];
     let conversation_id = conversation.id;
-    events::record(tx, Event::ConversationAssigned { conversation_id, changes: changes.clone() })?;
-    events::record(tx, Event::ConversationUpdated { conversation_id, changes })?;
+    events::record(
+        tx,
+        Event::ConversationAssigned {
+            conversation_id,
+            changes: changes.clone(),
+        },
+    )?;
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -486,7 +571,13 @@ pub fn assign_team(
     };
     messages::create_activity(tx, conversation, line)?;
     let changes = vec![Change::new("team_id", conversation.team_id, team_id)];
-    events::record(tx, Event::ConversationUpdated { conversation_id: conversation.id, changes })?;
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id: conversation.id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -503,8 +594,10 @@ pub fn set_labels(
     tx.prepare_cached("DELETE FROM conversation_labels WHERE conversation_id = ?1")?
         .execute([conversation.id])?;
     for id in &ids {
-        tx.prepare_cached("INSERT OR IGNORE INTO conversation_labels (conversation_id, label_id) VALUES (?1, ?2)")?
-            .execute([conversation.id, *id])?;
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO conversation_labels (conversation_id, label_id) VALUES (?1, ?2)",
+        )?
+        .execute([conversation.id, *id])?;
     }
     let after = labels::titles_of(tx, conversation.id)?;
     if before == after {
@@ -516,15 +609,29 @@ pub fn set_labels(
     let added: Vec<&String> = after.iter().filter(|t| !before.contains(t)).collect();
     let removed: Vec<&String> = before.iter().filter(|t| !after.contains(t)).collect();
     if !added.is_empty() {
-        let list = added.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let list = added
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         messages::create_activity(tx, conversation, format!("Labels added{by}: {list}"))?;
     }
     if !removed.is_empty() {
-        let list = removed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let list = removed
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         messages::create_activity(tx, conversation, format!("Labels removed{by}: {list}"))?;
     }
     let changes = vec![Change::new("labels", &before, &after)];
-    events::record(tx, Event::ConversationUpdated { conversation_id: conversation.id, changes })?;
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id: conversation.id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -534,16 +641,36 @@ pub fn set_custom_attributes(
     conversation: &ConversationRow,
     attributes: Map<String, Value>,
 ) -> Result<ConversationRow> {
-    custom_attributes::check_values(tx, conversation.workspace_id, Model::Conversation, &attributes)?;
-    let attributes: Map<String, Value> = attributes.into_iter().filter(|(_, v)| !v.is_null()).collect();
+    custom_attributes::check_values(
+        tx,
+        conversation.workspace_id,
+        Model::Conversation,
+        &attributes,
+    )?;
+    let attributes: Map<String, Value> = attributes
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .collect();
     let after = Value::Object(attributes);
     if after == conversation.custom_attributes {
         return Ok(conversation.clone());
     }
-    tx.prepare_cached("UPDATE conversations SET custom_attributes = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![after.to_string(), now(), conversation.id])?;
-    let changes = vec![Change::new("custom_attributes", &conversation.custom_attributes, &after)];
-    events::record(tx, Event::ConversationUpdated { conversation_id: conversation.id, changes })?;
+    tx.prepare_cached(
+        "UPDATE conversations SET custom_attributes = ?1, updated_at = ?2 WHERE id = ?3",
+    )?
+    .execute(rusqlite::params![after.to_string(), now(), conversation.id])?;
+    let changes = vec![Change::new(
+        "custom_attributes",
+        &conversation.custom_attributes,
+        &after,
+    )];
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id: conversation.id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -559,10 +686,22 @@ pub fn merge_additional_attributes(
     if after == conversation.additional_attributes {
         return Ok(conversation.clone());
     }
-    tx.prepare_cached("UPDATE conversations SET additional_attributes = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![after.to_string(), now(), conversation.id])?;
-    let changes = vec![Change::new("additional_attributes", &conversation.additional_attributes, &after)];
-    events::record(tx, Event::ConversationUpdated { conversation_id: conversation.id, changes })?;
+    tx.prepare_cached(
+        "UPDATE conversations SET additional_attributes = ?1, updated_at = ?2 WHERE id = ?3",
+    )?
+    .execute(rusqlite::params![after.to_string(), now(), conversation.id])?;
+    let changes = vec![Change::new(
+        "additional_attributes",
+        &conversation.additional_attributes,
+        &after,
+    )];
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id: conversation.id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -594,17 +733,32 @@ pub fn mark_seen_by_contact(tx: &Transaction, conversation: &ConversationRow) ->
 }
 
 /// A muted conversation stays resolved when the contact writes again.
-pub fn set_muted(tx: &Transaction, conversation: &ConversationRow, actor: Actor, muted: bool) -> Result<ConversationRow> {
+pub fn set_muted(
+    tx: &Transaction,
+    conversation: &ConversationRow,
+    actor: Actor,
+    muted: bool,
+) -> Result<ConversationRow> {
     if conversation.muted == muted {
         return Ok(conversation.clone());
     }
     tx.prepare_cached("UPDATE conversations SET muted = ?1, updated_at = ?2 WHERE id = ?3")?
         .execute(rusqlite::params![muted, now(), conversation.id])?;
     let by = actor.by(tx)?;
-    let line = if muted { format!("Conversation was muted{by}") } else { format!("Conversation was unmuted{by}") };
+    let line = if muted {
+        format!("Conversation was muted{by}")
+    } else {
+        format!("Conversation was unmuted{by}")
+    };
     messages::create_activity(tx, conversation, line)?;
     let changes = vec![Change::new("muted", conversation.muted, muted)];
-    events::record(tx, Event::ConversationUpdated { conversation_id: conversation.id, changes })?;
+    events::record(
+        tx,
+        Event::ConversationUpdated {
+            conversation_id: conversation.id,
+            changes,
+        },
+    )?;
     row(tx, conversation.id)
 }
 
@@ -638,7 +792,12 @@ pub(crate) fn after_message(
                 first_reply_created_at = ?3, updated_at = ?1
          WHERE id = ?4",
     )?
-    .execute(rusqlite::params![at, waiting_since, first_reply, conversation.id])?;
+    .execute(rusqlite::params![
+        at,
+        waiting_since,
+        first_reply,
+        conversation.id
+    ])?;
     let reopen = message_type == MessageType::Incoming
         && (current.status == "snoozed" || (current.status == "resolved" && !current.muted));
     if reopen {
@@ -650,7 +809,9 @@ pub(crate) fn after_message(
 /// Reopens every snoozed conversation whose time has come; returns how many.
 pub fn reopen_due(tx: &Transaction, at: i64) -> Result<usize> {
     let due: Vec<i64> = tx
-        .prepare_cached("SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until <= ?1")?
+        .prepare_cached(
+            "SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until <= ?1",
+        )?
         .query_map([at], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &due {
@@ -661,5 +822,8 @@ pub fn reopen_due(tx: &Transaction, at: i64) -> Result<usize> {
 
 /// Whether the inbox is an API channel (incoming messages may be posted).
 pub fn is_api_inbox(conn: &Connection, conversation: &ConversationRow) -> Result<bool> {
-    Ok(inboxes::get(conn, conversation.workspace_id, conversation.inbox_id)?.channel_type == ChannelType::Api)
+    Ok(
+        inboxes::get(conn, conversation.workspace_id, conversation.inbox_id)?.channel_type
+            == ChannelType::Api,
+    )
 }

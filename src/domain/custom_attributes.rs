@@ -92,13 +92,21 @@ pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> Result<Definition> 
     .ok_or(Error::NotFound("custom attribute definition"))
 }
 
-fn find(conn: &Connection, workspace_id: i64, model: Model, key: &str) -> Result<Option<Definition>> {
+fn find(
+    conn: &Connection,
+    workspace_id: i64,
+    model: Model,
+    key: &str,
+) -> Result<Option<Definition>> {
     Ok(conn
         .prepare_cached(
             "SELECT * FROM custom_attribute_definitions
              WHERE workspace_id = ?1 AND attribute_model = ?2 AND attribute_key = ?3",
         )?
-        .query_row(rusqlite::params![workspace_id, model.stored(), key], from_row)
+        .query_row(
+            rusqlite::params![workspace_id, model.stored(), key],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -116,14 +124,29 @@ pub struct DefinitionFields {
 
 /// Keys the built-in fields use, which a custom attribute may not shadow.
 const RESERVED: &[&str] = &[
-    "name", "email", "phone_number", "identifier", "status", "priority", "assignee_id",
-    "inbox_id", "team_id", "display_id", "labels", "created_at", "last_activity_at", "blocked",
+    "name",
+    "email",
+    "phone_number",
+    "identifier",
+    "status",
+    "priority",
+    "assignee_id",
+    "inbox_id",
+    "team_id",
+    "display_id",
+    "labels",
+    "created_at",
+    "last_activity_at",
+    "blocked",
 ];
 
 pub fn create(tx: &Transaction, workspace_id: i64, fields: DefinitionFields) -> Result<Definition> {
-    let model = fields
-        .attribute_model
-        .ok_or_else(|| Error::invalid("attribute_model", "must be contact_attribute or conversation_attribute"))?;
+    let model = fields.attribute_model.ok_or_else(|| {
+        Error::invalid(
+            "attribute_model",
+            "must be contact_attribute or conversation_attribute",
+        )
+    })?;
     let key = fields
         .attribute_key
         .as_deref()
@@ -134,13 +157,22 @@ pub fn create(tx: &Transaction, workspace_id: i64, fields: DefinitionFields) -> 
         && key.len() <= 64
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_key {
-        return Err(Error::invalid("attribute_key", "must be 1 to 64 letters, digits or underscores"));
+        return Err(Error::invalid(
+            "attribute_key",
+            "must be 1 to 64 letters, digits or underscores",
+        ));
     }
     if RESERVED.contains(&key.as_str()) {
-        return Err(Error::invalid("attribute_key", "is the name of a built-in field"));
+        return Err(Error::invalid(
+            "attribute_key",
+            "is the name of a built-in field",
+        ));
     }
     if find(tx, workspace_id, model, &key)?.is_some() {
-        return Err(Error::invalid("attribute_key", "is already defined for this model"));
+        return Err(Error::invalid(
+            "attribute_key",
+            "is already defined for this model",
+        ));
     }
     let now = now();
     tx.prepare_cached(
@@ -163,10 +195,20 @@ pub fn create(tx: &Transaction, workspace_id: i64, fields: DefinitionFields) -> 
 
 /// Updates a definition. The model and key are fixed once created: values
 /// already stored under the key stay meaningful.
-pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: DefinitionFields) -> Result<Definition> {
+pub fn update(
+    tx: &Transaction,
+    workspace_id: i64,
+    id: i64,
+    fields: DefinitionFields,
+) -> Result<Definition> {
     let mut def = get(tx, workspace_id, id)?;
-    if fields.attribute_model.is_some_and(|m| m != def.attribute_model)
-        || fields.attribute_key.as_ref().is_some_and(|k| *k != def.attribute_key)
+    if fields
+        .attribute_model
+        .is_some_and(|m| m != def.attribute_model)
+        || fields
+            .attribute_key
+            .as_ref()
+            .is_some_and(|k| *k != def.attribute_key)
     {
         return Err(Error::invalid(
             "attribute_key",
@@ -177,7 +219,10 @@ pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: DefinitionFi
     if let Some(name) = fields.attribute_display_name {
         match validate::name("attribute_display_name", &name, 100) {
             Ok(name) => def.attribute_display_name = name,
-            Err(_) => problems.push(FieldError::new("attribute_display_name", "must be 1 to 100 characters")),
+            Err(_) => problems.push(FieldError::new(
+                "attribute_display_name",
+                "must be 1 to 100 characters",
+            )),
         }
     }
     if let Some(kind) = fields.attribute_display_type {
@@ -198,16 +243,30 @@ pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: DefinitionFi
         def.attribute_description = description.trim().to_string();
     }
     if let Some(values) = fields.attribute_values {
-        def.attribute_values = values.into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        def.attribute_values = values
+            .into_iter()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
     }
     if let Some(pattern) = fields.regex_pattern {
         def.regex_pattern = pattern.filter(|p| !p.is_empty());
-        if def.regex_pattern.as_deref().is_some_and(|p| compile(p).is_none()) {
-            problems.push(FieldError::new("regex_pattern", "is not a valid regular expression"));
+        if def
+            .regex_pattern
+            .as_deref()
+            .is_some_and(|p| compile(p).is_none())
+        {
+            problems.push(FieldError::new(
+                "regex_pattern",
+                "is not a valid regular expression",
+            ));
         }
     }
     if def.attribute_display_type == "list" && def.attribute_values.is_empty() {
-        problems.push(FieldError::new("attribute_values", "a list needs at least one value"));
+        problems.push(FieldError::new(
+            "attribute_values",
+            "a list needs at least one value",
+        ));
     }
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
@@ -233,13 +292,21 @@ pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: DefinitionFi
 
 pub fn delete(tx: &Transaction, workspace_id: i64, id: i64) -> Result<()> {
     get(tx, workspace_id, id)?;
-    tx.execute("DELETE FROM custom_attribute_definitions WHERE id = ?1", [id])?;
+    tx.execute(
+        "DELETE FROM custom_attribute_definitions WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 
 /// Checks each value whose key has a definition against its type; keys with
 /// no definition are accepted as they are. `null` (removing a key) always passes.
-pub fn check_values(conn: &Connection, workspace_id: i64, model: Model, values: &Map<String, Value>) -> Result<()> {
+pub fn check_values(
+    conn: &Connection,
+    workspace_id: i64,
+    model: Model,
+    values: &Map<String, Value>,
+) -> Result<()> {
     let mut problems = Vec::new();
     for (key, value) in values {
         if value.is_null() {
@@ -267,9 +334,13 @@ fn check_value(def: &Definition, value: &Value) -> std::result::Result<(), Strin
     let ok = match def.attribute_display_type.as_str() {
         "number" | "currency" | "percent" => value.is_number(),
         "checkbox" => value.is_boolean(),
-        "link" => value.as_str().is_some_and(|s| validate::http_url("link", s).is_ok()),
+        "link" => value
+            .as_str()
+            .is_some_and(|s| validate::http_url("link", s).is_ok()),
         "date" => value.as_str().is_some_and(is_iso_date),
-        "list" => value.as_str().is_some_and(|s| def.attribute_values.iter().any(|v| v == s)),
+        "list" => value
+            .as_str()
+            .is_some_and(|s| def.attribute_values.iter().any(|v| v == s)),
         _ => value.as_str().is_some_and(|s| {
             def.regex_pattern
                 .as_deref()

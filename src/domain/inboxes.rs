@@ -184,7 +184,10 @@ fn from_row(row: &Row) -> rusqlite::Result<Inbox> {
 
 /// Applies the keys of `patch` to `settings` and checks the result. Unknown
 /// keys and wrong types are field errors.
-pub fn apply_settings(settings: &InboxSettings, patch: Map<String, Value>) -> Result<InboxSettings> {
+pub fn apply_settings(
+    settings: &InboxSettings,
+    patch: Map<String, Value>,
+) -> Result<InboxSettings> {
     let mut merged = match serde_json::to_value(settings)? {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -218,9 +221,15 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
         c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())
     };
     if !is_hex_colour(&s.widget_color) {
-        problems.push(FieldError::new("widget_color", "must be a colour like #1f93ff"));
+        problems.push(FieldError::new(
+            "widget_color",
+            "must be a colour like #1f93ff",
+        ));
     }
-    for (field, url) in [("website_url", &s.website_url), ("webhook_url", &s.webhook_url)] {
+    for (field, url) in [
+        ("website_url", &s.website_url),
+        ("webhook_url", &s.webhook_url),
+    ] {
         if let Some(url) = url.as_deref().filter(|u| !u.is_empty())
             && validate::http_url(field, url).is_err()
         {
@@ -228,7 +237,10 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
         }
     }
     if s.timezone.is_empty() || s.timezone.len() > 64 || s.timezone.contains(char::is_whitespace) {
-        problems.push(FieldError::new("timezone", "must be an IANA time zone such as Europe/Paris"));
+        problems.push(FieldError::new(
+            "timezone",
+            "must be an IANA time zone such as Europe/Paris",
+        ));
     }
     for (field, text, max) in [
         ("welcome_title", &s.welcome_title, 200),
@@ -238,22 +250,32 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
         ("allowed_domains", &s.allowed_domains, 2000),
     ] {
         if text.chars().count() > max {
-            problems.push(FieldError::new(field, format!("must be at most {max} characters")));
+            problems.push(FieldError::new(
+                field,
+                format!("must be at most {max} characters"),
+            ));
         }
     }
     let mut days_seen = [false; 7];
     for hours in &s.working_hours {
         let day = usize::from(hours.day_of_week);
-        let valid_time = |h: Option<u8>, m: Option<u8>| h.is_none_or(|h| h <= 23) && m.is_none_or(|m| m <= 59);
+        let valid_time =
+            |h: Option<u8>, m: Option<u8>| h.is_none_or(|h| h <= 23) && m.is_none_or(|m| m <= 59);
         if day > 6 || days_seen[day] {
-            problems.push(FieldError::new("working_hours", "needs one entry per day_of_week 0 to 6"));
+            problems.push(FieldError::new(
+                "working_hours",
+                "needs one entry per day_of_week 0 to 6",
+            ));
             break;
         }
         days_seen[day] = true;
         if !valid_time(hours.open_hour, hours.open_minutes)
             || !valid_time(hours.close_hour, hours.close_minutes)
         {
-            problems.push(FieldError::new("working_hours", "hours run 0 to 23 and minutes 0 to 59"));
+            problems.push(FieldError::new(
+                "working_hours",
+                "hours run 0 to 23 and minutes 0 to 59",
+            ));
         }
     }
     if problems.is_empty() {
@@ -300,7 +322,10 @@ pub fn create(tx: &Transaction, vault: &Vault, workspace_id: i64, new: NewInbox)
 
 pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> Result<Inbox> {
     conn.prepare_cached("SELECT * FROM inboxes WHERE id = :id AND workspace_id = :workspace_id")?
-        .query_row(named_params! {":id": id, ":workspace_id": workspace_id}, from_row)
+        .query_row(
+            named_params! {":id": id, ":workspace_id": workspace_id},
+            from_row,
+        )
         .optional()?
         .ok_or(Error::NotFound("inbox"))
 }

@@ -37,7 +37,9 @@ pub fn normalise_title(field: &str, title: &str) -> Result<String> {
     let title = title.trim().to_lowercase();
     let valid = !title.is_empty()
         && title.chars().count() <= TITLE_MAX
-        && title.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        && title
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     if valid {
         Ok(title)
     } else {
@@ -49,7 +51,8 @@ pub fn normalise_title(field: &str, title: &str) -> Result<String> {
 }
 
 pub fn list(conn: &Connection, workspace_id: i64) -> Result<Vec<Label>> {
-    let mut stmt = conn.prepare_cached("SELECT * FROM labels WHERE workspace_id = ?1 ORDER BY title")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT * FROM labels WHERE workspace_id = ?1 ORDER BY title")?;
     let rows = stmt.query_map([workspace_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -87,7 +90,15 @@ pub fn create(tx: &Transaction, workspace_id: i64, fields: LabelFields) -> Resul
     )?
     .execute(rusqlite::params![workspace_id, title, now])?;
     let id = tx.last_insert_rowid();
-    update(tx, workspace_id, id, LabelFields { title: None, ..fields })
+    update(
+        tx,
+        workspace_id,
+        id,
+        LabelFields {
+            title: None,
+            ..fields
+        },
+    )
 }
 
 pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: LabelFields) -> Result<Label> {
@@ -107,12 +118,17 @@ pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: LabelFields)
     }
     if let Some(description) = fields.description {
         if description.chars().count() > 500 {
-            problems.push(FieldError::new("description", "must be at most 500 characters"));
+            problems.push(FieldError::new(
+                "description",
+                "must be at most 500 characters",
+            ));
         }
         label.description = description.trim().to_string();
     }
     if let Some(color) = fields.color {
-        let valid = color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+        let valid = color.len() == 7
+            && color.starts_with('#')
+            && color[1..].chars().all(|c| c.is_ascii_hexdigit());
         if !valid {
             problems.push(FieldError::new("color", "must be a colour like #1f93ff"));
         }
@@ -153,7 +169,17 @@ pub fn ensure(tx: &Transaction, workspace_id: i64, titles: &[String]) -> Result<
         let title = normalise_title("labels", title)?;
         let id = match find(tx, workspace_id, &title)? {
             Some(id) => id,
-            None => create(tx, workspace_id, LabelFields { title: Some(title), ..Default::default() })?.id,
+            None => {
+                create(
+                    tx,
+                    workspace_id,
+                    LabelFields {
+                        title: Some(title),
+                        ..Default::default()
+                    },
+                )?
+                .id
+            }
         };
         if !ids.contains(&id) {
             ids.push(id);

@@ -40,8 +40,15 @@ impl MessageType {
 }
 
 pub const CONTENT_TYPES: &[&str] = &[
-    "text", "input_text", "input_textarea", "input_email", "input_select", "cards", "form",
-    "article", "input_csat",
+    "text",
+    "input_text",
+    "input_textarea",
+    "input_email",
+    "input_select",
+    "cards",
+    "form",
+    "article",
+    "input_csat",
 ];
 
 pub const STATUSES: &[&str] = &["sent", "delivered", "read", "failed"];
@@ -162,7 +169,12 @@ pub struct Cursor {
 
 /// Messages in ascending id order. `include_private` is false for contacts,
 /// who also never see activity lines.
-pub fn list(conn: &Connection, conversation_row_id: i64, cursor: Cursor, include_private: bool) -> Result<Vec<Message>> {
+pub fn list(
+    conn: &Connection,
+    conversation_row_id: i64,
+    cursor: Cursor,
+    include_private: bool,
+) -> Result<Vec<Message>> {
     let (order, limit) = match (cursor.before, cursor.after) {
         (_, Some(_)) => ("ASC", AFTER_PAGE_SIZE),
         _ => ("DESC", PAGE_SIZE),
@@ -192,7 +204,11 @@ pub fn list(conn: &Connection, conversation_row_id: i64, cursor: Cursor, include
 
 /// The last message of a conversation, optionally skipping activity lines
 /// and private notes.
-pub fn last(conn: &Connection, conversation_row_id: i64, conversational_only: bool) -> Result<Option<Message>> {
+pub fn last(
+    conn: &Connection,
+    conversation_row_id: i64,
+    conversational_only: bool,
+) -> Result<Option<Message>> {
     let message = conn
         .prepare_cached(&format!(
             "{SELECT} WHERE m.conversation_id = :conversation_id
@@ -245,16 +261,34 @@ impl NewMessage {
 /// Creates a message and moves the conversation along: incoming messages
 /// start the wait and reopen snoozed (and, unless muted, resolved)
 /// conversations; the first human reply stops the wait.
-pub fn create(tx: &Transaction, conversation: &ConversationRow, sender: Sender, new: NewMessage) -> Result<Message> {
-    let content = new.content.as_deref().map(str::trim).filter(|c| !c.is_empty());
+pub fn create(
+    tx: &Transaction,
+    conversation: &ConversationRow,
+    sender: Sender,
+    new: NewMessage,
+) -> Result<Message> {
+    let content = new
+        .content
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     if content.is_none() && new.files.is_empty() {
-        return Err(Error::invalid("content", "a message needs content or an attachment"));
+        return Err(Error::invalid(
+            "content",
+            "a message needs content or an attachment",
+        ));
     }
     if content.is_some_and(|c| c.chars().count() > CONTENT_MAX) {
-        return Err(Error::invalid("content", format!("must be at most {CONTENT_MAX} characters")));
+        return Err(Error::invalid(
+            "content",
+            format!("must be at most {CONTENT_MAX} characters"),
+        ));
     }
     if !CONTENT_TYPES.contains(&new.content_type.as_str()) {
-        return Err(Error::invalid("content_type", format!("must be one of {}", CONTENT_TYPES.join(", "))));
+        return Err(Error::invalid(
+            "content_type",
+            format!("must be one of {}", CONTENT_TYPES.join(", ")),
+        ));
     }
     if new.files.len() > attachments::MAX_PER_MESSAGE {
         return Err(Error::invalid(
@@ -303,8 +337,17 @@ pub fn create(tx: &Transaction, conversation: &ConversationRow, sender: Sender, 
 }
 
 /// Writes an activity line ("Conversation was resolved by Alice").
-pub fn create_activity(tx: &Transaction, conversation: &ConversationRow, content: String) -> Result<Message> {
-    create(tx, conversation, Sender::System, NewMessage::text(MessageType::Activity, content))
+pub fn create_activity(
+    tx: &Transaction,
+    conversation: &ConversationRow,
+    content: String,
+) -> Result<Message> {
+    create(
+        tx,
+        conversation,
+        Sender::System,
+        NewMessage::text(MessageType::Activity, content),
+    )
 }
 
 #[derive(Debug, Default)]
@@ -316,10 +359,17 @@ pub struct MessageChange {
     pub external_error: Option<String>,
 }
 
-pub fn update(tx: &Transaction, conversation_row_id: i64, id: i64, change: MessageChange) -> Result<Message> {
+pub fn update(
+    tx: &Transaction,
+    conversation_row_id: i64,
+    id: i64,
+    change: MessageChange,
+) -> Result<Message> {
     let before = get_in(tx, conversation_row_id, id)?;
     if before.content_attributes.get("deleted") == Some(&Value::Bool(true)) {
-        return Err(Error::Conflict("a deleted message cannot be changed".into()));
+        return Err(Error::Conflict(
+            "a deleted message cannot be changed".into(),
+        ));
     }
     let mut content = before.content.clone();
     let mut status = before.status.clone();
@@ -327,13 +377,19 @@ pub fn update(tx: &Transaction, conversation_row_id: i64, id: i64, change: Messa
     if let Some(new_content) = change.content {
         let trimmed = new_content.trim();
         if trimmed.is_empty() || trimmed.chars().count() > CONTENT_MAX {
-            return Err(Error::invalid("content", format!("must be 1 to {CONTENT_MAX} characters")));
+            return Err(Error::invalid(
+                "content",
+                format!("must be 1 to {CONTENT_MAX} characters"),
+            ));
         }
         content = Some(trimmed.to_string());
     }
     if let Some(new_status) = change.status {
         if !STATUSES.contains(&new_status.as_str()) {
-            return Err(Error::invalid("status", format!("must be one of {}", STATUSES.join(", "))));
+            return Err(Error::invalid(
+                "status",
+                format!("must be one of {}", STATUSES.join(", ")),
+            ));
         }
         status = new_status;
     }
@@ -341,18 +397,31 @@ pub fn update(tx: &Transaction, conversation_row_id: i64, id: i64, change: Messa
         contacts::merge(&mut attributes, patch);
     }
     if let Some(error) = change.external_error {
-        contacts::merge(&mut attributes, Map::from_iter([("external_error".into(), Value::String(error))]));
+        contacts::merge(
+            &mut attributes,
+            Map::from_iter([("external_error".into(), Value::String(error))]),
+        );
     }
     write_change(tx, &before, content, status, attributes)
 }
 
 /// Soft-deletes a message: its content is replaced and its files detached.
 /// Returns the file contents no longer used, to delete after the commit.
-pub fn delete(tx: &Transaction, conversation_row_id: i64, id: i64) -> Result<(Message, Vec<String>)> {
+pub fn delete(
+    tx: &Transaction,
+    conversation_row_id: i64,
+    id: i64,
+) -> Result<(Message, Vec<String>)> {
     let before = get_in(tx, conversation_row_id, id)?;
     let unused = attachments::detach_all(tx, id)?;
     let attributes = json!({"deleted": true});
-    let message = write_change(tx, &before, Some(DELETED_CONTENT.into()), before.status.clone(), attributes)?;
+    let message = write_change(
+        tx,
+        &before,
+        Some(DELETED_CONTENT.into()),
+        before.status.clone(),
+        attributes,
+    )?;
     Ok((message, unused))
 }
 
@@ -371,7 +440,11 @@ fn write_change(
         changes.push(Change::new("status", &before.status, &status));
     }
     if attributes != before.content_attributes {
-        changes.push(Change::new("content_attributes", &before.content_attributes, &attributes));
+        changes.push(Change::new(
+            "content_attributes",
+            &before.content_attributes,
+            &attributes,
+        ));
     }
     tx.prepare_cached(
         "UPDATE messages SET content = :content, status = :status,
@@ -386,7 +459,13 @@ fn write_change(
         ":id": before.id,
     })?;
     if !changes.is_empty() {
-        events::record(tx, Event::MessageUpdated { message_id: before.id, changes })?;
+        events::record(
+            tx,
+            Event::MessageUpdated {
+                message_id: before.id,
+                changes,
+            },
+        )?;
     }
     load_by_id(tx, before.id)
 }

@@ -12,10 +12,17 @@ pub struct Where {
 
 impl Where {
     /// Adds a condition that must hold, with the values it names.
-    pub fn and(&mut self, clause: impl Into<String>, params: impl IntoIterator<Item = (&'static str, Value)>) {
+    pub fn and(
+        &mut self,
+        clause: impl Into<String>,
+        params: impl IntoIterator<Item = (&'static str, Value)>,
+    ) {
         self.clauses.push(clause.into());
-        self.params
-            .extend(params.into_iter().map(|(name, value)| (name.to_string(), value)));
+        self.params.extend(
+            params
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), value)),
+        );
     }
 
     /// A parameter name that no other condition uses, for generated clauses.
@@ -38,7 +45,10 @@ impl Where {
     }
 
     /// The parameters, plus `extra`, in the form rusqlite takes.
-    pub fn params<'a>(&'a self, extra: &'a [(&'a str, &'a dyn ToSql)]) -> Vec<(&'a str, &'a dyn ToSql)> {
+    pub fn params<'a>(
+        &'a self,
+        extra: &'a [(&'a str, &'a dyn ToSql)],
+    ) -> Vec<(&'a str, &'a dyn ToSql)> {
         self.params
             .iter()
             .map(|(name, value)| (name.as_str(), value as &dyn ToSql))

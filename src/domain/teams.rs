@@ -33,7 +33,9 @@ fn from_row(row: &Row) -> rusqlite::Result<Team> {
 }
 
 pub fn list(conn: &Connection, workspace_id: i64) -> Result<Vec<Team>> {
-    let mut stmt = conn.prepare_cached("SELECT * FROM teams WHERE workspace_id = ?1 ORDER BY name COLLATE NOCASE")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM teams WHERE workspace_id = ?1 ORDER BY name COLLATE NOCASE",
+    )?;
     let rows = stmt.query_map([workspace_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -56,15 +58,27 @@ pub fn create(tx: &Transaction, workspace_id: i64, fields: TeamFields) -> Result
     let name = validate::name("name", fields.name.as_deref().unwrap_or_default(), 100)?;
     check_unique(tx, workspace_id, &name, None)?;
     let now = now();
-    tx.prepare_cached("INSERT INTO teams (workspace_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?
-        .execute(rusqlite::params![workspace_id, name, now])?;
+    tx.prepare_cached(
+        "INSERT INTO teams (workspace_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(rusqlite::params![workspace_id, name, now])?;
     let id = tx.last_insert_rowid();
-    update(tx, workspace_id, id, TeamFields { name: None, ..fields })
+    update(
+        tx,
+        workspace_id,
+        id,
+        TeamFields {
+            name: None,
+            ..fields
+        },
+    )
 }
 
 fn check_unique(conn: &Connection, workspace_id: i64, name: &str, id: Option<i64>) -> Result<()> {
     let other: Option<i64> = conn
-        .prepare_cached("SELECT id FROM teams WHERE workspace_id = ?1 AND name = ?2 COLLATE NOCASE")?
+        .prepare_cached(
+            "SELECT id FROM teams WHERE workspace_id = ?1 AND name = ?2 COLLATE NOCASE",
+        )?
         .query_row(rusqlite::params![workspace_id, name], |r| r.get(0))
         .optional()?;
     if other.is_some_and(|other| Some(other) != id) {
@@ -81,7 +95,10 @@ pub fn update(tx: &Transaction, workspace_id: i64, id: i64, fields: TeamFields) 
     }
     if let Some(description) = fields.description {
         if description.chars().count() > 1000 {
-            return Err(Error::invalid("description", "must be at most 1000 characters"));
+            return Err(Error::invalid(
+                "description",
+                "must be at most 1000 characters",
+            ));
         }
         team.description = description.trim().to_string();
     }

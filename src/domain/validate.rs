@@ -64,7 +64,10 @@ pub fn phone_number(field: &str, value: &str) -> Result<String> {
     if valid {
         Ok(value.to_string())
     } else {
-        Err(Error::invalid(field, "must be in E.164 format, e.g. +14155550123"))
+        Err(Error::invalid(
+            field,
+            "must be in E.164 format, e.g. +14155550123",
+        ))
     }
 }
 
@@ -107,7 +110,13 @@ mod tests {
     fn urls_and_phones() {
         assert!(http_url("u", "https://example.com/hook").is_ok());
         assert!(http_url("u", "http://127.0.0.1:8080").is_ok());
-        for bad in ["ftp://x.y", "https://", "example.com", "https://a b.c", "http://user@host"] {
+        for bad in [
+            "ftp://x.y",
+            "https://",
+            "example.com",
+            "https://a b.c",
+            "http://user@host",
+        ] {
             assert!(http_url("u", bad).is_err(), "{bad}");
         }
         assert!(phone_number("p", "+14155550123").is_ok());

@@ -19,7 +19,11 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn new(attribute: &'static str, previous: impl Serialize, current: impl Serialize) -> Change {
+    pub fn new(
+        attribute: &'static str,
+        previous: impl Serialize,
+        current: impl Serialize,
+    ) -> Change {
         Change {
             attribute,
             previous_value: serde_json::to_value(previous).unwrap_or(Value::Null),
@@ -32,15 +36,39 @@ impl Change {
 /// are internal row ids; the payload is built from the rows when recorded.
 #[derive(Debug, Clone)]
 pub enum Event {
-    ConversationCreated { conversation_id: i64 },
-    ConversationUpdated { conversation_id: i64, changes: Vec<Change> },
-    ConversationStatusChanged { conversation_id: i64, changes: Vec<Change> },
-    ConversationAssigned { conversation_id: i64, changes: Vec<Change> },
-    ConversationResolved { conversation_id: i64, changes: Vec<Change> },
-    MessageCreated { message_id: i64 },
-    MessageUpdated { message_id: i64, changes: Vec<Change> },
-    ContactCreated { contact_id: i64 },
-    ContactUpdated { contact_id: i64, changes: Vec<Change> },
+    ConversationCreated {
+        conversation_id: i64,
+    },
+    ConversationUpdated {
+        conversation_id: i64,
+        changes: Vec<Change>,
+    },
+    ConversationStatusChanged {
+        conversation_id: i64,
+        changes: Vec<Change>,
+    },
+    ConversationAssigned {
+        conversation_id: i64,
+        changes: Vec<Change>,
+    },
+    ConversationResolved {
+        conversation_id: i64,
+        changes: Vec<Change>,
+    },
+    MessageCreated {
+        message_id: i64,
+    },
+    MessageUpdated {
+        message_id: i64,
+        changes: Vec<Change>,
+    },
+    ContactCreated {
+        contact_id: i64,
+    },
+    ContactUpdated {
+        contact_id: i64,
+        changes: Vec<Change>,
+    },
 }
 
 impl Event {
@@ -116,10 +144,18 @@ pub fn record(tx: &Transaction, event: Event) -> Result<i64> {
 fn payload_of(conn: &Connection, event: &Event) -> Result<(Map<String, Value>, Scope)> {
     match event {
         Event::ConversationCreated { conversation_id }
-        | Event::ConversationUpdated { conversation_id, .. }
-        | Event::ConversationStatusChanged { conversation_id, .. }
-        | Event::ConversationAssigned { conversation_id, .. }
-        | Event::ConversationResolved { conversation_id, .. } => {
+        | Event::ConversationUpdated {
+            conversation_id, ..
+        }
+        | Event::ConversationStatusChanged {
+            conversation_id, ..
+        }
+        | Event::ConversationAssigned {
+            conversation_id, ..
+        }
+        | Event::ConversationResolved {
+            conversation_id, ..
+        } => {
             let conversation = conversations::load_by_row_id(conn, *conversation_id)?;
             let scope = Scope {
                 workspace_id: conversation.account_id,

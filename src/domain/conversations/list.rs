@@ -5,7 +5,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{Conversation, view, row_from};
+use super::{Conversation, row_from, view};
 use crate::domain::query::Where;
 use crate::domain::search;
 use crate::error::{Error, Result};
@@ -35,7 +35,10 @@ impl Viewer {
 
     /// Restricts `w` (over conversations `c`) to what the viewer may see.
     pub fn restrict(&self, w: &mut Where) {
-        w.and("c.workspace_id = :workspace_id", [(":workspace_id", SqlValue::Integer(self.workspace_id))]);
+        w.and(
+            "c.workspace_id = :workspace_id",
+            [(":workspace_id", SqlValue::Integer(self.workspace_id))],
+        );
         if !self.all_inboxes {
             w.and(
                 "c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = :viewer_id)",
@@ -80,18 +83,35 @@ fn filters(viewer: &Viewer, query: &ListQuery) -> Result<Where> {
     match query.status.as_deref().unwrap_or("open") {
         "all" => {}
         status if super::STATUSES.contains(&status) => {
-            w.and("c.status = :status", [(":status", SqlValue::Text(status.into()))]);
+            w.and(
+                "c.status = :status",
+                [(":status", SqlValue::Text(status.into()))],
+            );
         }
-        _ => return Err(Error::invalid("status", "must be open, pending, snoozed, resolved or all")),
+        _ => {
+            return Err(Error::invalid(
+                "status",
+                "must be open, pending, snoozed, resolved or all",
+            ));
+        }
     }
     if let Some(inbox_id) = query.inbox_id {
-        w.and("c.inbox_id = :inbox_id", [(":inbox_id", SqlValue::Integer(inbox_id))]);
+        w.and(
+            "c.inbox_id = :inbox_id",
+            [(":inbox_id", SqlValue::Integer(inbox_id))],
+        );
     }
     if let Some(team_id) = query.team_id {
-        w.and("c.team_id = :team_id", [(":team_id", SqlValue::Integer(team_id))]);
+        w.and(
+            "c.team_id = :team_id",
+            [(":team_id", SqlValue::Integer(team_id))],
+        );
     }
     if let Some(contact_id) = query.contact_id {
-        w.and("c.contact_id = :contact_id", [(":contact_id", SqlValue::Integer(contact_id))]);
+        w.and(
+            "c.contact_id = :contact_id",
+            [(":contact_id", SqlValue::Integer(contact_id))],
+        );
     }
     if !query.labels.is_empty() {
         let mut names = Vec::new();
@@ -137,7 +157,9 @@ fn order_by(sort_by: Option<&str>) -> Result<&'static str> {
         "created_at_asc" | "sort_on_created_at" => "c.created_at ASC, c.id ASC",
         "priority_desc" | "sort_on_priority" => PRIORITY_DESC,
         "priority_asc" => PRIORITY_ASC,
-        "waiting_since_asc" | "sort_on_waiting_since" => "c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC",
+        "waiting_since_asc" | "sort_on_waiting_since" => {
+            "c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC"
+        }
         "waiting_since_desc" => "c.waiting_since IS NULL, c.waiting_since DESC, c.id DESC",
         _ => {
             return Err(Error::invalid(
@@ -150,7 +172,11 @@ fn order_by(sort_by: Option<&str>) -> Result<&'static str> {
 }
 
 /// One page of conversations and the counts of the tabs.
-pub fn list(conn: &Connection, viewer: &Viewer, query: &ListQuery) -> Result<(Meta, Vec<Conversation>)> {
+pub fn list(
+    conn: &Connection,
+    viewer: &Viewer,
+    query: &ListQuery,
+) -> Result<(Meta, Vec<Conversation>)> {
     let mut w = filters(viewer, query)?;
     let me = viewer.user_id;
     let (all_count, mine_count, unassigned_count) = conn
@@ -164,7 +190,10 @@ pub fn list(conn: &Connection, viewer: &Viewer, query: &ListQuery) -> Result<(Me
     let total_count = match query.assignee_type.as_deref().unwrap_or("all") {
         "all" => all_count,
         "me" => {
-            w.and("c.assignee_id = :assignee", [(":assignee", SqlValue::Integer(me))]);
+            w.and(
+                "c.assignee_id = :assignee",
+                [(":assignee", SqlValue::Integer(me))],
+            );
             mine_count
         }
         "unassigned" => {
@@ -175,7 +204,12 @@ pub fn list(conn: &Connection, viewer: &Viewer, query: &ListQuery) -> Result<(Me
             w.and("c.assignee_id IS NOT NULL", []);
             assigned_count
         }
-        _ => return Err(Error::invalid("assignee_type", "must be me, unassigned, assigned or all")),
+        _ => {
+            return Err(Error::invalid(
+                "assignee_type",
+                "must be me, unassigned, assigned or all",
+            ));
+        }
     };
     let page = query.page.max(1);
     let order = order_by(query.sort_by.as_deref())?;
@@ -186,11 +220,15 @@ pub fn list(conn: &Connection, viewer: &Viewer, query: &ListQuery) -> Result<(Me
     ))?;
     let rows = stmt
         .query_map(
-            w.params(&[(":limit", &PAGE_SIZE), (":offset", &offset)]).as_slice(),
+            w.params(&[(":limit", &PAGE_SIZE), (":offset", &offset)])
+                .as_slice(),
             row_from,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let conversations = rows.into_iter().map(|r| view(conn, r)).collect::<Result<_>>()?;
+    let conversations = rows
+        .into_iter()
+        .map(|r| view(conn, r))
+        .collect::<Result<_>>()?;
     let meta = Meta {
         mine_count,
         assigned_count,
