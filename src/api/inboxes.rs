@@ -85,12 +85,18 @@ async fn show(
     Ok(HttpResponse::Ok().json(render(&state, &me, &inbox)?))
 }
 
+/// A create or update body, taken apart.
+struct InboxBody {
+    name: Option<String>,
+    channel_type: Option<String>,
+    settings: Map<String, Value>,
+    rotate_secret: bool,
+}
+
 /// Splits a create or update body into the name, the channel type and the
 /// settings. Settings may sit at the top level or inside `channel`, as
 /// Chatwoot's clients send them.
-fn split_body(
-    mut body: Map<String, Value>,
-) -> Result<(Option<String>, Option<String>, Map<String, Value>, bool)> {
+fn split_body(mut body: Map<String, Value>) -> Result<InboxBody> {
     let name = match body.remove("name") {
         None | Some(Value::Null) => None,
         Some(Value::String(name)) => Some(name),
@@ -113,7 +119,12 @@ fn split_body(
         };
         body.extend(channel);
     }
-    Ok((name, channel_type, body, rotate))
+    Ok(InboxBody {
+        name,
+        channel_type,
+        settings: body,
+        rotate_secret: rotate,
+    })
 }
 
 async fn create(
@@ -124,7 +135,12 @@ async fn create(
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
     me.require(Scope::write("inboxes"))?;
-    let (name, channel_type, settings, _) = split_body(body.into_inner())?;
+    let InboxBody {
+        name,
+        channel_type,
+        settings,
+        ..
+    } = split_body(body.into_inner())?;
     let channel_type = channel_type
         .as_deref()
         .and_then(ChannelType::parse)
@@ -150,7 +166,12 @@ async fn update(
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
     me.require(Scope::write("inboxes"))?;
-    let (name, channel_type, settings, rotate_secret) = split_body(body.into_inner())?;
+    let InboxBody {
+        name,
+        channel_type,
+        settings,
+        rotate_secret,
+    } = split_body(body.into_inner())?;
     if channel_type.is_some() {
         return Err(Error::invalid(
             "channel.type",
