@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod jobs;
 pub mod logging;
 pub mod rate_limit;
 pub mod server;

@@ -101,6 +101,7 @@ impl Server {
             .bind(&bind)
             .map_err(|e| StartError::Bind(bind.clone(), e))?;
         let addrs = server.addrs();
+        crate::jobs::start(db.clone());
         Ok(Server {
             http: server.run(),
             addrs,

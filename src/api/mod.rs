@@ -4,13 +4,32 @@
 
 mod accounts;
 mod api_tokens;
+mod attachments;
 mod auth;
+pub mod bulk_actions;
+mod conversations;
 mod health;
 mod inboxes;
+mod multipart;
 mod profile;
+mod search;
 
 use actix_web::web;
 use serde::Deserialize;
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`) in a JSON body, for
+/// fields that a `null` clears.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
 
 /// `{account_id}` in a path.
 #[derive(Debug, Deserialize)]
@@ -51,4 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     accounts::routes(cfg);
     api_tokens::routes(cfg);
     inboxes::routes(cfg);
+    conversations::routes(cfg);
+    bulk_actions::routes(cfg);
+    search::routes(cfg);
+    attachments::routes(cfg);
 }

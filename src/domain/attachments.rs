@@ -47,32 +47,102 @@ pub struct StoredFile {
     pub size: i64,
 }
 
-/// Writes `bytes` under `dir` by content (a second copy of the same file costs
-/// nothing) and types it from its bytes; `file_name` is kept for display only.
-pub fn store(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<StoredFile> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    let path = path_of(dir, &sha256);
-    if !path.exists() {
-        let parent = path
-            .parent()
-            .ok_or_else(|| Error::internal("attachment path"))?;
-        fs::create_dir_all(parent).map_err(Error::internal)?;
-        // Write to a temporary name and rename, so a crash never leaves a
-        // half-written file under the final name.
-        let tmp = parent.join(format!(".{sha256}.{}", std::process::id()));
-        let mut file = fs::File::create(&tmp).map_err(Error::internal)?;
-        file.write_all(bytes).map_err(Error::internal)?;
-        file.sync_all().map_err(Error::internal)?;
-        fs::rename(&tmp, &path).map_err(Error::internal)?;
+/// A file being received. Bytes are hashed as they arrive and written to a
+/// temporary file; `finish` moves it under its content address. Dropping an
+/// unfinished upload removes the temporary file.
+pub struct Upload {
+    dir: PathBuf,
+    tmp_path: PathBuf,
+    file: Option<fs::File>,
+    hasher: Sha256,
+    head: Vec<u8>,
+    size: usize,
+    limit: usize,
+    file_name: String,
+}
+
+/// Bytes kept from the start of a file to tell its type.
+const SNIFF_LEN: usize = 8192;
+
+impl Upload {
+    pub fn begin(dir: &Path, file_name: &str, limit: usize) -> Result<Upload> {
+        let tmp_dir = dir.join("tmp");
+        fs::create_dir_all(&tmp_dir).map_err(Error::internal)?;
+        let tmp_path = tmp_dir.join(crate::auth::secret::random_base62(24));
+        let file = fs::File::create(&tmp_path).map_err(Error::internal)?;
+        Ok(Upload {
+            dir: dir.to_path_buf(),
+            tmp_path,
+            file: Some(file),
+            hasher: Sha256::new(),
+            head: Vec::new(),
+            size: 0,
+            limit,
+            file_name: clean_file_name(file_name),
+        })
     }
-    let (content_type, file_type) = sniff(bytes);
-    Ok(StoredFile {
-        sha256,
-        file_name: clean_file_name(file_name),
-        content_type,
-        file_type,
-        size: bytes.len() as i64,
-    })
+
+    /// Appends a chunk; past the size limit the upload fails with 413.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.size += chunk.len();
+        if self.size > self.limit {
+            return Err(Error::PayloadTooLarge(self.limit));
+        }
+        if self.head.len() < SNIFF_LEN {
+            let take = (SNIFF_LEN - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| Error::internal("upload already finished"))?;
+        file.write_all(chunk).map_err(Error::internal)
+    }
+
+    /// Makes the file durable under its content address (a second copy of the
+    /// same content costs nothing) and types it from its bytes.
+    pub fn finish(mut self) -> Result<StoredFile> {
+        if self.size == 0 {
+            return Err(Error::invalid(
+                "attachments",
+                format!("{} is empty", self.file_name),
+            ));
+        }
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| Error::internal("upload already finished"))?;
+        file.sync_all().map_err(Error::internal)?;
+        drop(file);
+        let sha256 = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        let path = path_of(&self.dir, &sha256);
+        if path.exists() {
+            let _ = fs::remove_file(&self.tmp_path);
+        } else {
+            let parent = path
+                .parent()
+                .ok_or_else(|| Error::internal("attachment path"))?;
+            fs::create_dir_all(parent).map_err(Error::internal)?;
+            fs::rename(&self.tmp_path, &path).map_err(Error::internal)?;
+        }
+        let (content_type, file_type) = sniff(&self.head);
+        Ok(StoredFile {
+            sha256,
+            file_name: std::mem::take(&mut self.file_name),
+            content_type,
+            file_type,
+            size: self.size as i64,
+        })
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            let _ = fs::remove_file(&self.tmp_path);
+        }
+    }
 }
 
 pub fn path_of(dir: &Path, sha256: &str) -> PathBuf {
@@ -287,9 +357,31 @@ mod tests {
         assert_eq!(sniff(&png), ("image/png".into(), "image"));
         assert_eq!(sniff(b"just text").1, "file");
         let dir = tempfile::tempdir().unwrap();
-        let stored = store(dir.path(), "../../etc/photo.exe", &png).unwrap();
+        let mut upload = Upload::begin(dir.path(), "../../etc/photo.exe", 100).unwrap();
+        upload.write(&png).unwrap();
+        let stored = upload.finish().unwrap();
         assert_eq!(stored.file_type, "image");
         assert_eq!(stored.file_name, "photo.exe");
         assert!(path_of(dir.path(), &stored.sha256).exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
+    fn an_upload_over_the_limit_fails_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut upload = Upload::begin(dir.path(), "big.bin", 10).unwrap();
+        upload.write(b"12345").unwrap();
+        assert!(matches!(
+            upload.write(b"678901"),
+            Err(Error::PayloadTooLarge(10))
+        ));
+        drop(upload);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::teams;
 use crate::error::{Error, Result};
 use crate::events::{self, Change, Event};
 
+pub mod bulk;
 pub mod list;
 
 pub use list::{ListQuery, Meta, Viewer};
@@ -818,6 +819,13 @@ pub fn reopen_due(tx: &Transaction, at: i64) -> Result<usize> {
         set_status(tx, &row(tx, *id)?, Actor::System, "open", None)?;
     }
     Ok(due.len())
+}
+
+/// Deletes a conversation with its messages and attachments' rows.
+pub fn delete(tx: &Transaction, viewer: &Viewer, display_id: i64) -> Result<()> {
+    let row = visible_row(tx, viewer, display_id)?;
+    tx.execute("DELETE FROM conversations WHERE id = ?1", [row.id])?;
+    Ok(())
 }
 
 /// Whether the inbox is an API channel (incoming messages may be posted).

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod cli;
 mod config;
+mod conversations;
 mod crash;
 mod errors;
 mod rate_limits;

@@ -13,8 +13,9 @@ use deskwoot::auth::{Role, ScopeSet};
 use deskwoot::config::Settings;
 use deskwoot::db::Db;
 use deskwoot::domain::api_tokens::{self, NewToken};
-use deskwoot::domain::{users, workspaces};
+use deskwoot::domain::{contacts, users, workspaces};
 use deskwoot::server::{self, Server};
+use serde_json::json;
 use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -173,6 +174,58 @@ impl TestApp {
                 token,
             },
         )
+    }
+
+    /// Creates an inbox over the API; `channel` is `api` or `web_widget`.
+    pub fn inbox(&self, name: &str, channel: &str) -> i64 {
+        self.admin()
+            .post(
+                &self.account_path("/inboxes"),
+                json!({"name": name, "channel": {"type": channel}}),
+            )
+            .expect(200)
+            .json()["id"]
+            .as_i64()
+            .expect("inbox id")
+    }
+
+    /// A contact named `name` (email `name@example.com`), created in the database.
+    pub fn contact(&self, name: &str) -> i64 {
+        let fields = contacts::ContactFields {
+            name: Some(name.to_string()),
+            email: Some(Some(format!("{}@example.com", name.to_lowercase()))),
+            ..Default::default()
+        };
+        self.db()
+            .write_blocking(|tx| Ok(contacts::create(tx, self.account_id, fields)?.id))
+            .expect("contact created")
+    }
+
+    /// A conversation of `contact_id` in `inbox_id`, created over the API;
+    /// returns its display id.
+    pub fn conversation(&self, inbox_id: i64, contact_id: i64) -> i64 {
+        self.admin()
+            .post(
+                &self.account_path("/conversations"),
+                json!({"inbox_id": inbox_id, "contact_id": contact_id}),
+            )
+            .expect(200)
+            .json()["id"]
+            .as_i64()
+            .expect("conversation id")
+    }
+
+    /// The names of the events recorded so far, oldest first.
+    pub fn event_names(&self) -> Vec<String> {
+        self.db()
+            .read_blocking(|c| {
+                let mut stmt = c.prepare("SELECT name FROM events ORDER BY id")?;
+                let names = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?;
+                Ok(names)
+            })
+            .expect("events")
     }
 
     /// Counts the rows of `table`, to prove a refused request changed nothing.
