@@ -3,11 +3,14 @@
 
 mod support;
 
+mod attachments;
 mod auth;
 mod cli;
 mod config;
+mod conversation_lists;
 mod conversations;
 mod crash;
 mod errors;
 mod rate_limits;
 mod tokens;
+mod visibility;

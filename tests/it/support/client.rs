@@ -15,7 +15,9 @@ pub struct Client {
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
+    /// The body as text (lossy for binary bodies).
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -146,15 +148,16 @@ impl Client {
         }
         let request = request.body(body).expect("valid request");
         let mut response = self.agent.run(request)?;
-        let text = response
+        let bytes = response
             .body_mut()
             .with_config()
             .limit(64 * 1024 * 1024)
-            .read_to_string()?;
+            .read_to_vec()?;
         Ok(Response {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
-            text,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         })
     }
 }
