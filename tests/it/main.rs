@@ -1,12 +1,18 @@
 //! Integration tests: each starts the real server on 127.0.0.1:0 with a temp
 //! data dir and talks to it over HTTP. One binary keeps linking fast.
 
+mod fixtures;
 mod support;
 
+mod agents;
 mod auth;
+mod canned_responses;
 mod cli;
 mod config;
 mod crash;
+mod custom_attributes;
 mod errors;
+mod labels;
 mod rate_limits;
+mod teams;
 mod tokens;
