@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::auth::Role;
 use crate::auth::secret;
-use crate::db::now;
+use crate::domain::conversations::{self, Actor};
 use crate::domain::users::{self, AVAILABILITIES};
 use crate::error::{Error, Result};
 
@@ -101,7 +101,9 @@ pub struct NewAgent {
     pub name: String,
     pub email: String,
     pub role: Role,
-    /// Absent: a random one is set and the person signs in after a reset.
+    pub availability: Option<String>,
+    /// Absent: a random one is generated and returned once, for an
+    /// administrator to hand over.
     pub password: Option<String>,
 }
 
@@ -120,6 +122,13 @@ pub fn create(
                     "{} is already an agent of this workspace",
                     user.email
                 )));
+            }
+            // Their password is theirs: another workspace may not set it.
+            if new.password.is_some() {
+                return Err(Error::invalid(
+                    "password",
+                    "this person already has an account and keeps its password; leave it out",
+                ));
             }
             (user.id, None)
         }
@@ -141,6 +150,16 @@ pub fn create(
         }
     };
     users::add_to_workspace(tx, workspace_id, user_id, new.role)?;
+    if new.availability.is_some() {
+        users::update_profile(
+            tx,
+            user_id,
+            users::ProfileChange {
+                availability: new.availability,
+                ..Default::default()
+            },
+        )?;
+    }
     Ok((get(tx, workspace_id, user_id)?, generated))
 }
 
@@ -186,19 +205,28 @@ pub fn update(
     get(tx, workspace_id, user_id)
 }
 
-/// Removes an agent from the workspace: their conversations there become
-/// unassigned, and their inbox and team memberships there end.
-pub fn remove(tx: &Transaction, workspace_id: i64, user_id: i64) -> Result<()> {
+/// Removes an agent from the workspace on behalf of `remover_id`: each of
+/// their conversations there is unassigned (with an activity line and its
+/// events), and their inbox and team memberships and tokens there end.
+pub fn remove(tx: &Transaction, workspace_id: i64, user_id: i64, remover_id: i64) -> Result<()> {
     let agent = get(tx, workspace_id, user_id)?;
     if agent.role == Role::Administrator {
         ensure_another_administrator(tx, workspace_id, user_id)?;
     }
-    let params = named_params! {":workspace_id": workspace_id, ":user_id": user_id, ":now": now()};
-    tx.prepare_cached(
-        "UPDATE conversations SET assignee_id = NULL, updated_at = :now
-         WHERE workspace_id = :workspace_id AND assignee_id = :user_id",
-    )?
-    .execute(params)?;
+    let assigned: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM conversations WHERE workspace_id = ?1 AND assignee_id = ?2",
+        )?
+        .query_map([workspace_id, user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in assigned {
+        conversations::assign_agent(
+            tx,
+            &conversations::row(tx, id)?,
+            Actor::User(remover_id),
+            None,
+        )?;
+    }
     tx.prepare_cached(
         "DELETE FROM inbox_members WHERE user_id = :user_id
            AND inbox_id IN (SELECT id FROM inboxes WHERE workspace_id = :workspace_id)",

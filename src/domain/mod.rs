@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod api_tokens;
 pub mod attachments;
+pub mod canned_responses;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_attributes;

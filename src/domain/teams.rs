@@ -126,6 +126,16 @@ pub fn delete(tx: &Transaction, workspace_id: i64, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// The ids of the workspace's teams that `user_id` belongs to.
+pub fn ids_with_member(conn: &Connection, workspace_id: i64, user_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id
+         WHERE tm.user_id = ?1 AND t.workspace_id = ?2",
+    )?;
+    let rows = stmt.query_map([user_id, workspace_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn members(conn: &Connection, workspace_id: i64, team_id: i64) -> Result<Vec<Agent>> {
     get(conn, workspace_id, team_id)?;
     let ids: Vec<i64> = conn

@@ -1,16 +1,22 @@
 //! Integration tests: each starts the real server on 127.0.0.1:0 with a temp
 //! data dir and talks to it over HTTP. One binary keeps linking fast.
 
+mod fixtures;
 mod support;
 
+mod agents;
 mod attachments;
 mod auth;
+mod canned_responses;
 mod cli;
 mod config;
 mod conversation_lists;
 mod conversations;
 mod crash;
+mod custom_attributes;
 mod errors;
+mod labels;
 mod rate_limits;
+mod teams;
 mod tokens;
 mod visibility;
