@@ -26,6 +26,9 @@ pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// Bumped after every commit, so the outbox worker and the live sockets
+    /// look for new events only once they are committed.
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Db {
@@ -48,6 +51,7 @@ impl Db {
             readers,
             writer: Arc::new(Mutex::new(writer)),
             path: path.to_path_buf(),
+            commits: Arc::new(tokio::sync::watch::channel(0).0),
         })
     }
 
@@ -90,7 +94,14 @@ impl Db {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        drop(conn);
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
         Ok(value)
+    }
+
+    /// A receiver that wakes after each commit made through this handle.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// Copies the WAL back into the main file and truncates it; called at shutdown.
