@@ -5,6 +5,7 @@
 mod accounts;
 mod api_tokens;
 mod auth;
+mod contacts;
 mod health;
 mod inboxes;
 mod profile;
@@ -44,6 +45,19 @@ impl PageQuery {
     }
 }
 
+/// Tells "absent" (`None`) from "null" (`Some(None)`) in a JSON body.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
     auth::routes(cfg);
@@ -51,4 +65,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     accounts::routes(cfg);
     api_tokens::routes(cfg);
     inboxes::routes(cfg);
+    contacts::routes(cfg);
 }

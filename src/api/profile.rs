@@ -117,7 +117,7 @@ async fn show(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse
 #[serde(deny_unknown_fields)]
 struct ProfileUpdate {
     name: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "crate::api::double_option")]
     display_name: Option<Option<String>>,
     availability: Option<String>,
     current_password: Option<String>,
@@ -157,17 +157,4 @@ async fn update(
         .write(move |tx| users::update_profile(tx, user_id, change))
         .await?;
     Ok(HttpResponse::Ok().json(Profile::of_caller(&state.db, &caller).await?))
-}
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`) in a JSON body.
-pub mod double_option {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        T: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Option::<T>::deserialize(d).map(Some)
-    }
 }

@@ -2,16 +2,26 @@
 //! each unique per workspace; custom attributes are checked against their
 //! definitions; every change records its event.
 
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, named_params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::auth::secret;
 use crate::db::now;
+use crate::domain::conversations::Viewer;
 use crate::domain::custom_attributes::{self, Model};
-use crate::domain::{inboxes, validate};
+use crate::domain::inboxes::{self, InboxSlim};
+use crate::domain::query::Where;
+use crate::domain::{search, validate};
 use crate::error::{Error, FieldError, Result};
 use crate::events::{self, Change, Event};
+
+mod csv_io;
+mod merge;
+
+pub use csv_io::{ImportError, ImportReport, export, import};
+pub use merge::merge_into;
 
 pub const NAME_MAX: usize = 255;
 pub const PAGE_SIZE: i64 = 15;
@@ -378,30 +388,65 @@ pub fn order_by(sort: Option<&str>) -> Result<&'static str> {
     })
 }
 
-/// One page of the workspace's contacts and the total count.
-pub fn list(
+/// Restricts `w` (over `contacts ct`) to the workspace's contacts.
+pub fn restrict(w: &mut Where, workspace_id: i64) {
+    w.and(
+        "ct.workspace_id = :workspace_id",
+        [(":workspace_id", SqlValue::Integer(workspace_id))],
+    );
+}
+
+/// The workspace's contacts that match `q`: each word a prefix of a word of
+/// the name, email, phone number or identifier, or `q` equal to the whole
+/// identifier or phone number.
+pub fn search(workspace_id: i64, q: &str) -> Result<Where> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(Error::invalid("q", "is required"));
+    }
+    let mut w = Where::default();
+    restrict(&mut w, workspace_id);
+    let exact = "ct.identifier = :exact OR ct.phone_number = :exact";
+    let mut params = vec![(":exact".to_string(), SqlValue::Text(q.to_string()))];
+    let clause = match search::fts_query(q) {
+        Some(fts) => {
+            params.push((":fts".to_string(), SqlValue::Text(fts)));
+            format!(
+                "(ct.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts) OR {exact})"
+            )
+        }
+        None => format!("({exact})"),
+    };
+    w.and_named(clause, params);
+    Ok(w)
+}
+
+/// One page of the contacts `w` selects (over `contacts ct`), and how many
+/// it selects in all.
+pub fn page(
     conn: &Connection,
-    workspace_id: i64,
+    w: &Where,
     sort: Option<&str>,
     page: i64,
 ) -> Result<(Vec<Contact>, i64)> {
     let order = order_by(sort)?;
+    let offset = (page - 1) * PAGE_SIZE;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT * FROM contacts WHERE workspace_id = :workspace_id
-         ORDER BY {order} LIMIT :limit OFFSET :offset"
+        "SELECT ct.* FROM contacts ct WHERE {} ORDER BY {order} LIMIT :limit OFFSET :offset",
+        w.sql()
     ))?;
     let rows = stmt.query_map(
-        named_params! {
-            ":workspace_id": workspace_id,
-            ":limit": PAGE_SIZE,
-            ":offset": (page - 1) * PAGE_SIZE,
-        },
+        w.params(&[(":limit", &PAGE_SIZE), (":offset", &offset)])
+            .as_slice(),
         from_row,
     )?;
     let contacts = rows.collect::<rusqlite::Result<_>>()?;
     let total = conn
-        .prepare_cached("SELECT count(*) FROM contacts WHERE workspace_id = ?1")?
-        .query_row([workspace_id], |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM contacts ct WHERE {}",
+            w.sql()
+        ))?
+        .query_row(w.params(&[]).as_slice(), |r| r.get(0))?;
     Ok((contacts, total))
 }
 
@@ -484,6 +529,79 @@ pub fn link_to_inbox(
         now()
     ])?;
     contact_inbox(tx, tx.last_insert_rowid())
+}
+
+/// A contact's link to an inbox as the API shows it: `{source_id, inbox}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxLink {
+    /// `None` in a contactable inbox the contact has no link to yet.
+    pub source_id: Option<String>,
+    pub inbox: InboxSlim,
+}
+
+/// The contact's links to inboxes, with their inboxes.
+pub fn inbox_links(conn: &Connection, contact: &Contact) -> Result<Vec<InboxLink>> {
+    contact_inboxes(conn, contact.id)?
+        .into_iter()
+        .map(|link| {
+            Ok(InboxLink {
+                inbox: inboxes::get(conn, contact.account_id, link.inbox_id)?.slim(),
+                source_id: Some(link.source_id),
+            })
+        })
+        .collect()
+}
+
+/// Links the contact to an inbox the viewer may see, as `POST
+/// contacts/{id}/contact_inboxes` and a create with `inbox_id` do.
+pub fn add_inbox_link(
+    tx: &Transaction,
+    viewer: &Viewer,
+    contact_id: i64,
+    inbox_id: i64,
+    source_id: Option<&str>,
+) -> Result<InboxLink> {
+    let workspace_id = viewer.workspace_id;
+    get(tx, workspace_id, contact_id)?;
+    let inbox = match inboxes::get(tx, workspace_id, inbox_id) {
+        Ok(inbox) if viewer.sees_inbox(tx, inbox_id)? => inbox,
+        Ok(_) | Err(Error::NotFound(_)) => {
+            return Err(Error::invalid("inbox_id", "no such inbox"));
+        }
+        Err(e) => return Err(e),
+    };
+    let link = link_to_inbox(tx, workspace_id, contact_id, inbox_id, source_id)?;
+    Ok(InboxLink {
+        source_id: Some(link.source_id),
+        inbox: inbox.slim(),
+    })
+}
+
+/// The inboxes the viewer could reach the contact through: every API inbox
+/// (with the contact's source id there, if any), and the website inboxes the
+/// contact has visited, since only the visitor can open a widget conversation.
+pub fn contactable_inboxes(
+    conn: &Connection,
+    viewer: &Viewer,
+    contact_id: i64,
+) -> Result<Vec<InboxLink>> {
+    let contact = get(conn, viewer.workspace_id, contact_id)?;
+    let links = contact_inboxes(conn, contact.id)?;
+    let member = (!viewer.all_inboxes).then_some(viewer.user_id);
+    let mut contactable = Vec::new();
+    for inbox in inboxes::list(conn, viewer.workspace_id, member)? {
+        let source_id = links
+            .iter()
+            .find(|l| l.inbox_id == inbox.id)
+            .map(|l| l.source_id.clone());
+        if source_id.is_some() || inbox.channel_type == inboxes::ChannelType::Api {
+            contactable.push(InboxLink {
+                source_id,
+                inbox: inbox.slim(),
+            });
+        }
+    }
+    Ok(contactable)
 }
 
 /// Records that the contact did something just now.

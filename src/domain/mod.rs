@@ -4,9 +4,11 @@
 pub mod agents;
 pub mod api_tokens;
 pub mod attachments;
+pub mod contact_notes;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_attributes;
+pub mod filters;
 pub mod inboxes;
 pub mod labels;
 pub mod messages;
