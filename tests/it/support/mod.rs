@@ -4,7 +4,7 @@
 mod client;
 mod process;
 
-pub use client::Client;
+pub use client::{Client, Response};
 pub use process::{ServeProcess, deskwoot_command, free_port};
 
 use std::thread::JoinHandle;
