@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     links::routes(cfg);
     notes::routes(cfg);
     merge::routes(cfg);
+    // No `contacts/{id}/labels`: contact labels are out of scope for now.
 }
 
 /// A contact as the API shows it: with its inbox links.

@@ -9,18 +9,19 @@ use serde_json::{Map, Value};
 
 use crate::auth::secret;
 use crate::db::now;
-use crate::domain::conversations::Viewer;
 use crate::domain::custom_attributes::{self, Model};
-use crate::domain::inboxes::{self, InboxSlim};
+use crate::domain::inboxes;
 use crate::domain::query::Where;
 use crate::domain::{search, validate};
 use crate::error::{Error, FieldError, Result};
 use crate::events::{self, Change, Event};
 
 mod csv_io;
+mod links;
 mod merge;
 
 pub use csv_io::{ImportError, ImportReport, export, import};
+pub use links::{InboxLink, add_inbox_link, contactable_inboxes, inbox_links};
 pub use merge::merge_into;
 
 pub const NAME_MAX: usize = 255;
@@ -529,79 +530,6 @@ pub fn link_to_inbox(
         now()
     ])?;
     contact_inbox(tx, tx.last_insert_rowid())
-}
-
-/// A contact's link to an inbox as the API shows it: `{source_id, inbox}`.
-#[derive(Debug, Clone, Serialize)]
-pub struct InboxLink {
-    /// `None` in a contactable inbox the contact has no link to yet.
-    pub source_id: Option<String>,
-    pub inbox: InboxSlim,
-}
-
-/// The contact's links to inboxes, with their inboxes.
-pub fn inbox_links(conn: &Connection, contact: &Contact) -> Result<Vec<InboxLink>> {
-    contact_inboxes(conn, contact.id)?
-        .into_iter()
-        .map(|link| {
-            Ok(InboxLink {
-                inbox: inboxes::get(conn, contact.account_id, link.inbox_id)?.slim(),
-                source_id: Some(link.source_id),
-            })
-        })
-        .collect()
-}
-
-/// Links the contact to an inbox the viewer may see, as `POST
-/// contacts/{id}/contact_inboxes` and a create with `inbox_id` do.
-pub fn add_inbox_link(
-    tx: &Transaction,
-    viewer: &Viewer,
-    contact_id: i64,
-    inbox_id: i64,
-    source_id: Option<&str>,
-) -> Result<InboxLink> {
-    let workspace_id = viewer.workspace_id;
-    get(tx, workspace_id, contact_id)?;
-    let inbox = match inboxes::get(tx, workspace_id, inbox_id) {
-        Ok(inbox) if viewer.sees_inbox(tx, inbox_id)? => inbox,
-        Ok(_) | Err(Error::NotFound(_)) => {
-            return Err(Error::invalid("inbox_id", "no such inbox"));
-        }
-        Err(e) => return Err(e),
-    };
-    let link = link_to_inbox(tx, workspace_id, contact_id, inbox_id, source_id)?;
-    Ok(InboxLink {
-        source_id: Some(link.source_id),
-        inbox: inbox.slim(),
-    })
-}
-
-/// The inboxes the viewer could reach the contact through: every API inbox
-/// (with the contact's source id there, if any), and the website inboxes the
-/// contact has visited, since only the visitor can open a widget conversation.
-pub fn contactable_inboxes(
-    conn: &Connection,
-    viewer: &Viewer,
-    contact_id: i64,
-) -> Result<Vec<InboxLink>> {
-    let contact = get(conn, viewer.workspace_id, contact_id)?;
-    let links = contact_inboxes(conn, contact.id)?;
-    let member = (!viewer.all_inboxes).then_some(viewer.user_id);
-    let mut contactable = Vec::new();
-    for inbox in inboxes::list(conn, viewer.workspace_id, member)? {
-        let source_id = links
-            .iter()
-            .find(|l| l.inbox_id == inbox.id)
-            .map(|l| l.source_id.clone());
-        if source_id.is_some() || inbox.channel_type == inboxes::ChannelType::Api {
-            contactable.push(InboxLink {
-                source_id,
-                inbox: inbox.slim(),
-            });
-        }
-    }
-    Ok(contactable)
 }
 
 /// Records that the contact did something just now.

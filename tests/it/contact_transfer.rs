@@ -262,6 +262,12 @@ fn an_export_can_be_filtered_and_narrowed() {
         .expect_error(422, "validation_failed");
     assert_eq!(fields(&error), ["column_names"]);
     t.admin()
+        .post(
+            &t.account_path("/contacts/export"),
+            json!({"column_names": []}),
+        )
+        .expect_error(422, "validation_failed");
+    t.admin()
         .post(&t.account_path("/contacts/export"), json!({"label": "vip"}))
         .expect_error(422, "validation_failed");
 }

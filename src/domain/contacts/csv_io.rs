@@ -49,6 +49,9 @@ pub fn export(
         .collect();
     let mut columns: Vec<String> = STANDARD_COLUMNS.iter().map(|c| c.to_string()).collect();
     if let Some(only) = only {
+        if only.is_empty() {
+            return Err(Error::invalid("column_names", "needs at least one column"));
+        }
         let defined = custom_attributes::list(conn, workspace_id, Some(Model::Contact))?;
         custom_keys.extend(defined.into_iter().map(|d| d.attribute_key));
         if let Some(unknown) = only
