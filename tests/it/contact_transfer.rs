@@ -149,7 +149,7 @@ fn an_export_imports_back_into_the_same_contacts() {
     contact_with(
         &t,
         json!({"name": "Ada", "email": "ada@example.com", "phone_number": "+14155550123",
-               "custom_attributes": {"seats": 10, "tier": "gold"}}),
+               "custom_attributes": {"seats": 10, "Tier": "gold"}}),
     );
     contact_with(
         &t,
@@ -174,7 +174,7 @@ fn an_export_imports_back_into_the_same_contacts() {
     let mut lines = export.text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,name,email,phone_number,identifier,blocked,created_at,last_activity_at,seats,tier"
+        "id,name,email,phone_number,identifier,blocked,created_at,last_activity_at,Tier,seats"
     );
     assert!(
         export
@@ -277,7 +277,7 @@ fn an_import_applies_good_rows_and_reports_bad_ones() {
     let t = TestApp::start();
     contact_attribute(&t, "seats", "number");
     let ada = contact(&t, "ada");
-    let file = "name,email,phone_number,blocked,seats\n\
+    let file = "Name,EMAIL,phone_number,blocked,seats\n\
                 Good,good@example.com,+14155550111,false,2\n\
                 Bad email,not-an-email,,,\n\
                 Bad phone,bp@example.com,12345,,\n\

@@ -169,7 +169,7 @@ pub fn import(tx: &Transaction, workspace_id: i64, file: &[u8]) -> Result<Import
         .headers()
         .map_err(|e| Error::invalid("import_file", format!("is not a CSV file: {e}")))?
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+        .map(column_name)
         .collect::<Vec<_>>();
     check_header(&header)?;
     let types: HashMap<String, String> =
@@ -211,6 +211,18 @@ pub fn import(tx: &Transaction, workspace_id: i64, file: &[u8]) -> Result<Import
         }
     }
     Ok(report)
+}
+
+/// A header cell as a column name: the standard columns in any case, custom
+/// attribute keys exactly as written.
+fn column_name(cell: &str) -> String {
+    let cell = cell.trim_start_matches('\u{feff}');
+    let lower = cell.to_lowercase();
+    if STANDARD_COLUMNS.contains(&lower.as_str()) || READ_ONLY_COLUMNS.contains(&lower.as_str()) {
+        lower
+    } else {
+        cell.to_string()
+    }
 }
 
 fn check_header(header: &[String]) -> Result<()> {
