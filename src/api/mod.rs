@@ -9,6 +9,7 @@ mod attachments;
 mod auth;
 pub mod bulk_actions;
 mod canned_responses;
+mod contacts;
 mod conversations;
 mod custom_attributes;
 mod health;
@@ -163,4 +164,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     labels::routes(cfg);
     canned_responses::routes(cfg);
     custom_attributes::routes(cfg);
+    contacts::routes(cfg);
 }

@@ -2,6 +2,7 @@
 //! each unique per workspace; custom attributes are checked against their
 //! definitions; every change records its event.
 
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, named_params};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -9,9 +10,19 @@ use serde_json::{Map, Value};
 use crate::auth::secret;
 use crate::db::now;
 use crate::domain::custom_attributes::{self, Model};
-use crate::domain::{inboxes, validate};
+use crate::domain::inboxes;
+use crate::domain::query::Where;
+use crate::domain::{search, validate};
 use crate::error::{Error, FieldError, Result};
 use crate::events::{self, Change, Event};
+
+mod csv_io;
+mod links;
+mod merge;
+
+pub use csv_io::{ImportError, ImportReport, export, import};
+pub use links::{InboxLink, add_inbox_link, contactable_inboxes, inbox_links};
+pub use merge::merge_into;
 
 pub const NAME_MAX: usize = 255;
 pub const PAGE_SIZE: i64 = 15;
@@ -378,30 +389,65 @@ pub fn order_by(sort: Option<&str>) -> Result<&'static str> {
     })
 }
 
-/// One page of the workspace's contacts and the total count.
-pub fn list(
+/// Restricts `w` (over `contacts ct`) to the workspace's contacts.
+pub fn restrict(w: &mut Where, workspace_id: i64) {
+    w.and(
+        "ct.workspace_id = :workspace_id",
+        [(":workspace_id", SqlValue::Integer(workspace_id))],
+    );
+}
+
+/// The workspace's contacts that match `q`: each word a prefix of a word of
+/// the name, email, phone number or identifier, or `q` equal to the whole
+/// identifier or phone number.
+pub fn search(workspace_id: i64, q: &str) -> Result<Where> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(Error::invalid("q", "is required"));
+    }
+    let mut w = Where::default();
+    restrict(&mut w, workspace_id);
+    let exact = "ct.identifier = :exact OR ct.phone_number = :exact";
+    let mut params = vec![(":exact".to_string(), SqlValue::Text(q.to_string()))];
+    let clause = match search::fts_query(q) {
+        Some(fts) => {
+            params.push((":fts".to_string(), SqlValue::Text(fts)));
+            format!(
+                "(ct.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts) OR {exact})"
+            )
+        }
+        None => format!("({exact})"),
+    };
+    w.and_named(clause, params);
+    Ok(w)
+}
+
+/// One page of the contacts `w` selects (over `contacts ct`), and how many
+/// it selects in all.
+pub fn page(
     conn: &Connection,
-    workspace_id: i64,
+    w: &Where,
     sort: Option<&str>,
     page: i64,
 ) -> Result<(Vec<Contact>, i64)> {
     let order = order_by(sort)?;
+    let offset = (page - 1) * PAGE_SIZE;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT * FROM contacts WHERE workspace_id = :workspace_id
-         ORDER BY {order} LIMIT :limit OFFSET :offset"
+        "SELECT ct.* FROM contacts ct WHERE {} ORDER BY {order} LIMIT :limit OFFSET :offset",
+        w.sql()
     ))?;
     let rows = stmt.query_map(
-        named_params! {
-            ":workspace_id": workspace_id,
-            ":limit": PAGE_SIZE,
-            ":offset": (page - 1) * PAGE_SIZE,
-        },
+        w.params(&[(":limit", &PAGE_SIZE), (":offset", &offset)])
+            .as_slice(),
         from_row,
     )?;
     let contacts = rows.collect::<rusqlite::Result<_>>()?;
     let total = conn
-        .prepare_cached("SELECT count(*) FROM contacts WHERE workspace_id = ?1")?
-        .query_row([workspace_id], |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM contacts ct WHERE {}",
+            w.sql()
+        ))?
+        .query_row(w.params(&[]).as_slice(), |r| r.get(0))?;
     Ok((contacts, total))
 }
 

@@ -153,7 +153,27 @@ pub struct Inbox {
     sealed_secret: Option<String>,
 }
 
+/// The short form of an inbox that a contact's links show.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxSlim {
+    pub id: i64,
+    pub name: String,
+    pub channel_type: ChannelType,
+    pub channel_id: i64,
+    pub avatar_url: String,
+}
+
 impl Inbox {
+    pub fn slim(&self) -> InboxSlim {
+        InboxSlim {
+            id: self.id,
+            name: self.name.clone(),
+            channel_type: self.channel_type,
+            channel_id: self.channel_id,
+            avatar_url: self.avatar_url.clone(),
+        }
+    }
+
     /// The identity-verification (and callback-signing) secret, opened.
     pub fn secret(&self, vault: &Vault) -> Result<Option<String>> {
         self.sealed_secret

@@ -8,6 +8,8 @@ use rusqlite::types::Value;
 pub struct Where {
     clauses: Vec<String>,
     params: Vec<(String, Value)>,
+    /// How many parameter names `fresh_param` has handed out.
+    generated: usize,
 }
 
 impl Where {
@@ -26,8 +28,10 @@ impl Where {
     }
 
     /// A parameter name that no other condition uses, for generated clauses.
-    pub fn fresh_param(&self, stem: &str) -> String {
-        format!(":{stem}_{}", self.params.len())
+    /// Each call gives a new name, even before the clause that uses it is added.
+    pub fn fresh_param(&mut self, stem: &str) -> String {
+        self.generated += 1;
+        format!(":{stem}_{}", self.generated)
     }
 
     /// Adds a condition with generated parameter names.

@@ -79,25 +79,8 @@ pub fn conversations(
 
 /// Contacts whose name, email, phone number or identifier matches `q`.
 pub fn contacts(conn: &Connection, workspace_id: i64, q: &str, page: i64) -> Result<Vec<Contact>> {
-    let ids: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT c.id FROM contacts_fts f JOIN contacts c ON c.id = f.rowid
-             WHERE contacts_fts MATCH :q AND c.workspace_id = :workspace_id
-             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT :limit OFFSET :offset",
-        )?
-        .query_map(
-            named_params! {
-                ":q": query_of(q)?,
-                ":workspace_id": workspace_id,
-                ":limit": PAGE_SIZE,
-                ":offset": (page - 1) * PAGE_SIZE,
-            },
-            |r| r.get(0),
-        )?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.into_iter()
-        .map(|id| contacts::get_by_id(conn, id))
-        .collect()
+    let w = contacts::search(workspace_id, q)?;
+    Ok(contacts::page(conn, &w, Some("-last_activity_at"), page)?.0)
 }
 
 /// Turns what a person typed into an FTS5 query: every word must match, each

@@ -16,7 +16,10 @@ use crate::rate_limit::Decision;
 use crate::server::AppState;
 
 /// Route patterns of bulk endpoints, which get `bulk_per_minute`.
-pub const BULK_ROUTES: &[(&str, &str)] = &[("POST", crate::api::bulk_actions::ROUTE)];
+pub const BULK_ROUTES: &[(&str, &str)] = &[
+    ("POST", crate::api::bulk_actions::ROUTE),
+    ("POST", "/api/v1/accounts/{account_id}/contacts/import"),
+];
 
 /// Paths the limits apply to; static assets and health checks are exempt.
 const LIMITED_PREFIXES: &[&str] = &["/api/", "/auth/", "/public/api/"];

@@ -336,7 +336,9 @@ fn list_and_search_queries_never_scan_whole_tables() {
     search::conversations(&conn, &agent, "alice", 1).unwrap();
     search::contacts(&conn, t.account_id, "ali", 1).unwrap();
     for sort in ["name", "-last_activity_at", "created_at"] {
-        contacts::list(&conn, t.account_id, Some(sort), 1).unwrap();
+        let mut w = deskwoot::domain::query::Where::default();
+        contacts::restrict(&mut w, t.account_id);
+        contacts::page(&conn, &w, Some(sort), 1).unwrap();
     }
     conn.trace_v2(rusqlite::trace::TraceEventCodes::empty(), None);
 

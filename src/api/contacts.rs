@@ -1,0 +1,305 @@
+//! `/api/v1/accounts/{account_id}/contacts`: list, search, filter, show,
+//! create, update and delete contacts; their conversations, inbox links and
+//! notes, merges, and CSV export and import live in the submodules.
+//!
+//! Contact labels (`contacts/{id}/labels`, `labels[]` on the list) are not
+//! part of this API: labels apply to conversations only.
+
+mod links;
+mod merge;
+mod notes;
+mod transfer;
+
+use actix_web::{HttpResponse, web};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::api::{AccountItemPath, AccountPath, PageQuery, double_option};
+use crate::auth::{Caller, Scope};
+use crate::domain::contacts::{self, Contact, ContactFields, InboxLink};
+use crate::domain::filters::{self, Condition};
+use crate::domain::query::Where;
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Fixed paths first: `{id}` would take `search` and the rest otherwise.
+    cfg.service(
+        web::resource("/api/v1/accounts/{account_id}/contacts/search").route(web::get().to(search)),
+    )
+    .service(
+        web::resource("/api/v1/accounts/{account_id}/contacts/filter")
+            .route(web::post().to(filter)),
+    );
+    transfer::routes(cfg);
+    cfg.service(
+        web::resource("/api/v1/accounts/{account_id}/contacts")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/api/v1/accounts/{account_id}/contacts/{id}")
+            .route(web::get().to(show))
+            .route(web::patch().to(update))
+            .route(web::put().to(update))
+            .route(web::delete().to(delete)),
+    );
+    links::routes(cfg);
+    notes::routes(cfg);
+    merge::routes(cfg);
+    // No `contacts/{id}/labels`: contact labels are out of scope for now.
+}
+
+/// A contact as the API shows it: with its inbox links.
+#[derive(Serialize)]
+struct ContactView {
+    #[serde(flatten)]
+    contact: Contact,
+    contact_inboxes: Vec<InboxLink>,
+}
+
+fn view(conn: &Connection, contact: Contact) -> Result<ContactView> {
+    Ok(ContactView {
+        contact_inboxes: contacts::inbox_links(conn, &contact)?,
+        contact,
+    })
+}
+
+/// `?page=&sort=` (and `?q=` for search) of the contact lists.
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    page: Option<i64>,
+    sort: Option<String>,
+    q: Option<String>,
+}
+
+/// One page of the contacts that `select` picks, in the list envelope.
+async fn respond_page(
+    state: &AppState,
+    page: Option<i64>,
+    sort: Option<String>,
+    select: impl FnOnce(&Connection) -> Result<Where> + Send + 'static,
+) -> Result<HttpResponse> {
+    let page = PageQuery { page }.page()?;
+    let (payload, total) = state
+        .db
+        .read(move |conn| {
+            let w = select(conn)?;
+            let (found, total) = contacts::page(conn, &w, sort.as_deref(), page)?;
+            let views = found
+                .into_iter()
+                .map(|c| view(conn, c))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((views, total))
+        })
+        .await?;
+    let meta = json!({
+        "count": total,
+        "current_page": page,
+        "per_page": contacts::PAGE_SIZE,
+        "total_count": total,
+    });
+    Ok(HttpResponse::Ok().json(json!({ "meta": meta, "payload": payload })))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountPath>,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::read("contacts"))?;
+    let workspace_id = me.workspace_id;
+    let ListParams { page, sort, .. } = query.into_inner();
+    respond_page(&state, page, sort, move |_| {
+        let mut w = Where::default();
+        contacts::restrict(&mut w, workspace_id);
+        Ok(w)
+    })
+    .await
+}
+
+async fn search(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountPath>,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::read("contacts"))?;
+    let workspace_id = me.workspace_id;
+    let ListParams { page, sort, q } = query.into_inner();
+    let w = contacts::search(workspace_id, q.as_deref().unwrap_or_default())?;
+    respond_page(&state, page, sort, move |_| Ok(w)).await
+}
+
+/// Chatwoot's filter body; `page` may also come in the query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilterBody {
+    payload: Vec<Value>,
+    page: Option<i64>,
+}
+
+async fn filter(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountPath>,
+    query: web::Query<ListParams>,
+    body: web::Json<FilterBody>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::read("contacts"))?;
+    let workspace_id = me.workspace_id;
+    let FilterBody { payload, page } = body.into_inner();
+    let conditions = Condition::parse_all(&payload)?;
+    let ListParams {
+        page: query_page,
+        sort,
+        ..
+    } = query.into_inner();
+    respond_page(&state, query_page.or(page), sort, move |conn| {
+        let mut w = filters::contact_conditions(conn, workspace_id, &conditions)?;
+        contacts::restrict(&mut w, workspace_id);
+        Ok(w)
+    })
+    .await
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountItemPath>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::read("contacts"))?;
+    let (workspace_id, id) = (me.workspace_id, path.id);
+    let contact = state
+        .db
+        .read(move |conn| view(conn, contacts::get(conn, workspace_id, id)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "payload": contact })))
+}
+
+/// A create or update body. `null` clears email, phone number, identifier
+/// and avatar; an absent key leaves them alone. Attribute maps are merged.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactBody {
+    name: Option<String>,
+    #[serde(default, with = "double_option")]
+    email: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    phone_number: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    identifier: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    avatar_url: Option<Option<String>>,
+    blocked: Option<bool>,
+    additional_attributes: Option<Map<String, Value>>,
+    custom_attributes: Option<Map<String, Value>>,
+    /// Create only: also link the contact to this inbox.
+    inbox_id: Option<i64>,
+    /// Create only: the contact's id in that inbox (random when absent).
+    source_id: Option<String>,
+}
+
+/// The inbox a create links the contact to, with the source id if given.
+type LinkRequest = Option<(i64, Option<String>)>;
+
+impl ContactBody {
+    /// The contact's fields, and the inbox link asked for.
+    fn split(self) -> Result<(ContactFields, LinkRequest)> {
+        let link = match (self.inbox_id, self.source_id) {
+            (Some(inbox_id), source_id) => Some((inbox_id, source_id)),
+            (None, Some(_)) => {
+                return Err(Error::invalid("source_id", "needs an inbox_id"));
+            }
+            (None, None) => None,
+        };
+        let fields = ContactFields {
+            name: self.name,
+            email: self.email,
+            phone_number: self.phone_number,
+            identifier: self.identifier,
+            avatar_url: self.avatar_url,
+            blocked: self.blocked,
+            additional_attributes: self.additional_attributes,
+            custom_attributes: self.custom_attributes,
+        };
+        Ok((fields, link))
+    }
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountPath>,
+    body: web::Json<ContactBody>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::write("contacts"))?;
+    let (fields, link) = body.into_inner().split()?;
+    let viewer = me.viewer();
+    let (contact, contact_inbox) = state
+        .db
+        .write(move |tx| {
+            let contact = contacts::create(tx, viewer.workspace_id, fields)?;
+            let contact_inbox = link
+                .map(|(inbox_id, source_id)| {
+                    contacts::add_inbox_link(
+                        tx,
+                        &viewer,
+                        contact.id,
+                        inbox_id,
+                        source_id.as_deref(),
+                    )
+                })
+                .transpose()?;
+            let contact = contacts::get(tx, viewer.workspace_id, contact.id)?;
+            Ok((view(tx, contact)?, contact_inbox))
+        })
+        .await?;
+    let payload = json!({ "contact": contact, "contact_inbox": contact_inbox });
+    Ok(HttpResponse::Ok().json(json!({ "payload": payload })))
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountItemPath>,
+    body: web::Json<ContactBody>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::write("contacts"))?;
+    let (fields, link) = body.into_inner().split()?;
+    if link.is_some() {
+        return Err(Error::invalid(
+            "inbox_id",
+            "links an inbox on create only; use POST contacts/{id}/contact_inboxes",
+        ));
+    }
+    let (workspace_id, id) = (me.workspace_id, path.id);
+    let contact = state
+        .db
+        .write(move |tx| view(tx, contacts::update(tx, workspace_id, id, fields)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "payload": contact })))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountItemPath>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::write("contacts"))?;
+    let (workspace_id, id) = (me.workspace_id, path.id);
+    state
+        .db
+        .write(move |tx| contacts::delete(tx, workspace_id, id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
