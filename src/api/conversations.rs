@@ -15,6 +15,7 @@ use crate::auth::{Caller, Scope, WorkspaceCaller};
 use crate::domain::conversations::{
     self, Actor, Conversation, ConversationRow, ListQuery, NewConversation,
 };
+use crate::domain::filters::Condition;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
@@ -27,6 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/v1/accounts/{account_id}/conversations/meta")
             .route(web::get().to(meta)),
+    )
+    .service(
+        web::resource("/api/v1/accounts/{account_id}/conversations/filter")
+            .route(web::post().to(filter)),
     )
     .service(
         web::resource("/api/v1/accounts/{account_id}/conversations/{id}")
@@ -67,6 +72,7 @@ fn list_query(req: &actix_web::HttpRequest) -> Result<ListQuery> {
         q: params.q,
         sort_by: params.sort_by,
         page,
+        conditions: Vec::new(),
     })
 }
 
@@ -110,6 +116,39 @@ async fn meta(
         .read(move |conn| conversations::list::list(conn, &viewer, &query))
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "meta": meta })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilterBody {
+    payload: Vec<Value>,
+    page: Option<i64>,
+}
+
+/// `POST conversations/filter`: Chatwoot's filter payload over every status
+/// (unless a condition names one), with the list's tabs and paging.
+async fn filter(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<AccountPath>,
+    req: actix_web::HttpRequest,
+    body: web::Json<FilterBody>,
+) -> Result<HttpResponse> {
+    let me = caller.in_workspace(path.account_id)?;
+    me.require(Scope::read("conversations"))?;
+    let body = body.into_inner();
+    let mut query = list_query(&req)?;
+    query.conditions = Condition::parse_all(&body.payload)?;
+    query.status = Some(query.status.unwrap_or_else(|| "all".into()));
+    if let Some(page) = body.page {
+        query.page = crate::api::PageQuery { page: Some(page) }.page()?;
+    }
+    let viewer = me.viewer();
+    let (meta, payload) = state
+        .db
+        .read(move |conn| conversations::list::list(conn, &viewer, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "meta": meta, "payload": payload })))
 }
 
 /// A first message given with a new conversation.

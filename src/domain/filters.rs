@@ -92,14 +92,36 @@ fn build(
     conditions: &[Condition],
 ) -> Result<Where> {
     let mut w = Where::default();
+    add(conn, workspace_id, model, conditions, &mut w)?;
+    Ok(w)
+}
+
+/// Adds the filter of `conditions` over `conversations c` to `w`, which may
+/// already hold other conditions (the list's own); the names of the
+/// parameters it generates never clash with them.
+pub fn add_conversation_conditions(
+    conn: &Connection,
+    workspace_id: i64,
+    conditions: &[Condition],
+    w: &mut Where,
+) -> Result<()> {
+    add(conn, workspace_id, Model::Conversation, conditions, w)
+}
+
+fn add(
+    conn: &Connection,
+    workspace_id: i64,
+    model: Model,
+    conditions: &[Condition],
+    w: &mut Where,
+) -> Result<()> {
     let mut params = Vec::new();
     let mut groups: Vec<Vec<String>> = vec![Vec::new()];
     for (i, condition) in conditions.iter().enumerate() {
         let at = |e: Error| in_condition(i, e);
-        let field =
-            field_of(conn, workspace_id, model, &condition.attribute_key, &mut w).map_err(at)?;
+        let field = field_of(conn, workspace_id, model, &condition.attribute_key, w).map_err(at)?;
         let mut clause = Clause {
-            w: &mut w,
+            w: &mut *w,
             params: field.params.clone(),
             field: &field,
         };
@@ -118,7 +140,7 @@ fn build(
         .collect::<Vec<_>>()
         .join(" OR ");
     w.and_named(format!("({sql})"), params);
-    Ok(w)
+    Ok(())
 }
 
 /// Whether the condition joins the next one with OR (else AND).

@@ -255,3 +255,52 @@ fn bulk_actions_change_many_conversations_at_once_or_none() {
     assert_eq!(bulk.header("ratelimit-policy"), Some("\"bulk\";q=600;w=60"));
     bulk.expect(200);
 }
+
+#[test]
+fn the_filter_endpoint_takes_chatwoots_payload() {
+    let t = TestApp::start();
+    let inbox = t.inbox("Support", "api");
+    let alice = t.contact("Alice");
+    let urgent = t.conversation(inbox, alice);
+    let resolved = t.conversation(inbox, alice);
+    let plain = t.conversation(inbox, alice);
+    post(
+        &t,
+        &format!("/conversations/{urgent}/toggle_priority"),
+        json!({"priority": "urgent"}),
+    );
+    post(
+        &t,
+        &format!("/conversations/{resolved}/toggle_status"),
+        json!({"status": "resolved"}),
+    );
+    let filtered = t
+        .admin()
+        .post(
+            &t.account_path("/conversations/filter"),
+            json!({"payload": [
+                {"attribute_key": "priority", "filter_operator": "equal_to", "values": ["urgent"], "query_operator": "OR"},
+                {"attribute_key": "status", "filter_operator": "equal_to", "values": ["resolved"]}
+            ]}),
+        )
+        .expect(200)
+        .json();
+    let mut found = ids(&filtered);
+    found.sort();
+    assert_eq!(found, vec![urgent, resolved]);
+    assert!(!found.contains(&plain));
+    assert_eq!(filtered["meta"]["all_count"], 2);
+    let bad = t
+        .admin()
+        .post(
+            &t.account_path("/conversations/filter"),
+            json!({"payload": [{"attribute_key": "mood", "filter_operator": "equal_to", "values": ["happy"]}]}),
+        )
+        .expect_error(422, "validation_failed");
+    assert!(
+        bad["details"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("payload[0]")
+    );
+}

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{Conversation, row_from, view};
+use crate::domain::filters::{self, Condition};
 use crate::domain::query::Where;
 use crate::domain::search;
 use crate::error::{Error, Result};
@@ -63,6 +64,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub sort_by: Option<String>,
     pub page: i64,
+    /// Conditions of a saved or posted filter (Chatwoot's filter payload).
+    pub conditions: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,9 +80,12 @@ pub struct Meta {
 }
 
 /// The conditions of `query` except the assignee tab, which the counts split by.
-fn filters(viewer: &Viewer, query: &ListQuery) -> Result<Where> {
+fn filters(conn: &Connection, viewer: &Viewer, query: &ListQuery) -> Result<Where> {
     let mut w = Where::default();
     viewer.restrict(&mut w);
+    if !query.conditions.is_empty() {
+        filters::add_conversation_conditions(conn, viewer.workspace_id, &query.conditions, &mut w)?;
+    }
     match query.status.as_deref().unwrap_or("open") {
         "all" => {}
         status if super::STATUSES.contains(&status) => {
@@ -177,7 +183,7 @@ pub fn list(
     viewer: &Viewer,
     query: &ListQuery,
 ) -> Result<(Meta, Vec<Conversation>)> {
-    let mut w = filters(viewer, query)?;
+    let mut w = filters(conn, viewer, query)?;
     let me = viewer.user_id;
     let (all_count, mine_count, unassigned_count) = conn
         .prepare_cached(&format!(
