@@ -22,7 +22,7 @@ pub fn messages(conn: &Connection, viewer: &Viewer, q: &str, page: i64) -> Resul
             "SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid
              WHERE messages_fts MATCH :q AND m.workspace_id = :workspace_id
                AND (:all OR m.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = :user_id))
-             ORDER BY m.id DESC LIMIT :limit OFFSET :offset",
+             ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
         )?
         .query_map(
             named_params! {
