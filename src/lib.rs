@@ -1,6 +1,7 @@
 //! Deskwoot: self-hosted customer support in one binary.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;

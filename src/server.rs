@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::vault::Vault;
@@ -86,10 +86,12 @@ impl Server {
                 .app_data(query_config.clone())
                 .app_data(payload_config.clone())
                 .configure(crate::api::routes)
+                .configure(crate::assets::routes)
                 .default_service(web::to(http::not_found))
                 .wrap(from_fn(http::panic_guard))
                 .wrap(from_fn(rate_limit::enforce))
                 .wrap(from_fn(http::json_errors))
+                .wrap(Compress::default())
                 .wrap(from_fn(http::request_log))
         })
         .shutdown_timeout(settings.server.shutdown_timeout);
