@@ -20,6 +20,7 @@ mod multipart;
 mod profile;
 mod search;
 mod teams;
+mod widget;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -165,4 +166,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     canned_responses::routes(cfg);
     custom_attributes::routes(cfg);
     contacts::routes(cfg);
+    widget::routes(cfg);
 }

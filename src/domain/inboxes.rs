@@ -95,6 +95,54 @@ pub struct InboxSettings {
     pub allow_messages_after_resolved: bool,
     /// Whether visitors may attach files in the widget.
     pub attachments_enabled: bool,
+    /// Proactive messages: the widget opens with `message` when a visitor
+    /// meets the trigger's condition, at most once per browser session.
+    pub triggers: Vec<Trigger>,
+}
+
+pub const TRIGGERS_MAX: usize = 20;
+const TRIGGER_ID_LEN: usize = 8;
+
+/// What a proactive trigger waits for; `Trigger::value` says how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    /// The page's URL matches `value`, a pattern where `*` matches anything.
+    Url,
+    /// The visitor has been on the page for `value` seconds.
+    TimeOnPage,
+    /// The visitor has scrolled `value` percent of the page.
+    ScrollDepth,
+    /// The host page called `$deskwoot.trigger(value)`.
+    Event,
+}
+
+/// A proactive trigger of the website widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// Stable, so the widget can remember which triggers a visitor has seen;
+    /// generated when left out.
+    #[serde(default)]
+    pub id: String,
+    pub kind: TriggerKind,
+    /// A URL pattern, seconds, a percentage or an event name; numbers may be
+    /// sent as JSON numbers.
+    #[serde(deserialize_with = "string_or_number")]
+    pub value: String,
+    pub message: String,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(serde::de::Error::custom(
+            "value must be a string or a number",
+        )),
+    }
 }
 
 impl Default for InboxSettings {
@@ -115,6 +163,7 @@ impl Default for InboxSettings {
             webhook_url: None,
             allow_messages_after_resolved: true,
             attachments_enabled: true,
+            triggers: Vec::new(),
         }
     }
 }
@@ -229,8 +278,14 @@ pub fn apply_settings(
         }
         merged.insert(key, value);
     }
-    let settings: InboxSettings = serde_json::from_value(Value::Object(merged))
+    let mut settings: InboxSettings = serde_json::from_value(Value::Object(merged))
         .map_err(|e| Error::invalid("settings", e.to_string()))?;
+    for trigger in &mut settings.triggers {
+        trigger.value = trigger.value.trim().to_string();
+        if trigger.id.is_empty() {
+            trigger.id = secret::random_base62(TRIGGER_ID_LEN);
+        }
+    }
     check_settings(&settings)?;
     Ok(settings)
 }
@@ -298,10 +353,61 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
             ));
         }
     }
+    check_triggers(&s.triggers, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
         Err(Error::Validation(problems))
+    }
+}
+
+fn check_triggers(triggers: &[Trigger], problems: &mut Vec<FieldError>) {
+    if triggers.len() > TRIGGERS_MAX {
+        problems.push(FieldError::new(
+            "triggers",
+            format!("at most {TRIGGERS_MAX} triggers"),
+        ));
+    }
+    let whole_number_in = |value: &str, range: std::ops::RangeInclusive<u32>| {
+        value.parse::<u32>().is_ok_and(|n| range.contains(&n))
+    };
+    for (i, t) in triggers.iter().enumerate() {
+        let field = |name: &str| format!("triggers[{i}].{name}");
+        let id_ok = t.id.len() <= 40
+            && t.id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !id_ok {
+            problems.push(FieldError::new(
+                field("id"),
+                "must be at most 40 letters, digits, - or _",
+            ));
+        } else if triggers[..i].iter().any(|other| other.id == t.id) {
+            problems.push(FieldError::new(field("id"), "is used by another trigger"));
+        }
+        let value_problem = match t.kind {
+            TriggerKind::Url => (t.value.is_empty()
+                || t.value.chars().count() > 500
+                || t.value.chars().any(|c| c.is_whitespace() || c.is_control()))
+            .then_some("must be a URL pattern of at most 500 characters, * matching anything"),
+            TriggerKind::TimeOnPage => (!whole_number_in(&t.value, 1..=86_400))
+                .then_some("must be a number of seconds from 1 to 86400"),
+            TriggerKind::ScrollDepth => (!whole_number_in(&t.value, 1..=100))
+                .then_some("must be a percentage from 1 to 100"),
+            TriggerKind::Event => (t.value.is_empty()
+                || t.value.chars().count() > 100
+                || t.value.chars().any(char::is_control))
+            .then_some("must be an event name of 1 to 100 characters"),
+        };
+        if let Some(problem) = value_problem {
+            problems.push(FieldError::new(field("value"), problem));
+        }
+        if t.message.trim().is_empty() || t.message.chars().count() > 1000 {
+            problems.push(FieldError::new(
+                field("message"),
+                "must be 1 to 1000 characters",
+            ));
+        }
     }
 }
 

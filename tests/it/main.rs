@@ -23,3 +23,4 @@ mod rate_limits;
 mod teams;
 mod tokens;
 mod visibility;
+mod widget;
