@@ -152,6 +152,7 @@ const commands = {
   deleteConversationCustomAttribute, setLabel: (l) => changeLabels(l, true), removeLabel: (l) => changeLabels(l, false),
   setLocale: (locale) => { applyLocale(locale); render(); },
   setTheme: applyTheme, page: setPage, event: sendEvent, proactive: showProactive, reset, popout,
+  focus: () => state.open && el.input.focus(),
 };
 
 window.addEventListener('message', (e) => {

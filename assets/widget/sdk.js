@@ -138,7 +138,14 @@
       var was = open;
       open = api.isOpen = !!m.open;
       layout();
-      if (open && !was) { if (m.focus) frame.focus(); emit('opened'); }
+      if (open && !was) {
+        // Opened from the host page (a button, the API): move the focus in.
+        if (m.focus && d.activeElement !== host) {
+          frame.focus();
+          post({ cmd: 'focus' });
+        }
+        emit('opened');
+      }
       if (!open && was) emit('closed');
     } else if (m.type === 'event') {
       emit(m.name, m.data);
