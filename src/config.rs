@@ -17,7 +17,15 @@ pub struct Settings {
     pub server: ServerSettings,
     pub storage: StorageSettings,
     pub rate_limit: RateLimitSettings,
+    pub realtime: RealtimeSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RealtimeSettings {
+    /// Seconds an agent stays shown online after their last socket closes.
+    pub presence_grace_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +68,14 @@ pub struct RateLimitSettings {
     pub unauthenticated_per_minute: u32,
     /// Failed sign-ins per minute allowed for one IP address, and for one email address.
     pub sign_in_failures_per_minute: u32,
+    /// Client API (widget): new contacts per minute from one IP address.
+    pub visitor_contacts_per_minute: u32,
+    /// Client API: new conversations per minute from one IP address.
+    pub visitor_conversations_per_minute: u32,
+    /// Client API: messages per minute from one IP address.
+    pub visitor_messages_per_minute: u32,
+    /// Client API: messages per minute into one inbox, from everyone.
+    pub inbox_messages_per_minute: u32,
     /// Per-endpoint limits that replace the ones above.
     pub overrides: Vec<EndpointLimit>,
 }
@@ -110,7 +126,14 @@ impl Default for Settings {
                 session_per_minute: 600,
                 unauthenticated_per_minute: 60,
                 sign_in_failures_per_minute: 10,
+                visitor_contacts_per_minute: 10,
+                visitor_conversations_per_minute: 10,
+                visitor_messages_per_minute: 30,
+                inbox_messages_per_minute: 600,
                 overrides: Vec::new(),
+            },
+            realtime: RealtimeSettings {
+                presence_grace_secs: 30,
             },
             log: LogSettings {
                 level: "info".into(),
@@ -135,6 +158,7 @@ default_from_settings!(
     ServerSettings => server,
     StorageSettings => storage,
     RateLimitSettings => rate_limit,
+    RealtimeSettings => realtime,
     LogSettings => log,
 );
 

@@ -3,12 +3,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::vault::Vault;
 use crate::config::Settings;
+use crate::realtime::Hub;
 use crate::db::Db;
 use crate::domain::attachments;
 use crate::error::Error;
@@ -18,6 +20,7 @@ use crate::rate_limit::{self, RateLimiter};
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    pub hub: Arc<Hub>,
     pub vault: Vault,
     pub settings: Arc<Settings>,
     pub rate_limiter: RateLimiter,
@@ -68,9 +71,11 @@ impl Server {
         let public_url = settings.public_url();
         db.write_blocking(|tx| attachments::set_public_url(tx, &public_url))
             .map_err(StartError::Database)?;
+        let hub = Hub::new(db.clone(), Duration::from_secs(settings.realtime.presence_grace_secs));
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db: db.clone(),
+            hub: hub.clone(),
             vault,
             settings: settings.clone(),
             rate_limiter: RateLimiter::default(),
@@ -104,6 +109,7 @@ impl Server {
             .map_err(|e| StartError::Bind(bind.clone(), e))?;
         let addrs = server.addrs();
         crate::jobs::start(db.clone());
+        actix_web::rt::spawn(hub.run());
         Ok(Server {
             http: server.run(),
             addrs,

@@ -18,6 +18,7 @@ mod items;
 mod labels;
 mod multipart;
 mod profile;
+mod realtime;
 mod search;
 mod teams;
 
@@ -165,4 +166,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     canned_responses::routes(cfg);
     custom_attributes::routes(cfg);
     contacts::routes(cfg);
+    realtime::routes(cfg);
 }

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod inboxes;
 pub mod labels;
 pub mod messages;
+pub mod public;
 pub mod query;
 pub mod search;
 pub mod sessions;
