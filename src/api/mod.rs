@@ -9,6 +9,7 @@ mod attachments;
 mod auth;
 pub mod bulk_actions;
 mod canned_responses;
+mod client;
 mod contacts;
 mod conversations;
 mod custom_attributes;
@@ -167,4 +168,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     custom_attributes::routes(cfg);
     contacts::routes(cfg);
     realtime::routes(cfg);
+    client::routes(cfg);
 }

@@ -20,4 +20,5 @@ pub mod sessions;
 pub mod teams;
 pub mod users;
 pub mod validate;
+pub mod visitors;
 pub mod workspaces;
