@@ -10,12 +10,12 @@ use actix_web::{App, HttpServer, web};
 
 use crate::auth::vault::Vault;
 use crate::config::Settings;
-use crate::realtime::Hub;
 use crate::db::Db;
 use crate::domain::attachments;
 use crate::error::Error;
 use crate::http;
 use crate::rate_limit::{self, RateLimiter};
+use crate::realtime::Hub;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -71,7 +71,10 @@ impl Server {
         let public_url = settings.public_url();
         db.write_blocking(|tx| attachments::set_public_url(tx, &public_url))
             .map_err(StartError::Database)?;
-        let hub = Hub::new(db.clone(), Duration::from_secs(settings.realtime.presence_grace_secs));
+        let hub = Hub::new(
+            db.clone(),
+            Duration::from_secs(settings.realtime.presence_grace_secs),
+        );
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db: db.clone(),

@@ -487,7 +487,9 @@ pub fn contact_inbox_by_pubsub(conn: &Connection, token: &str) -> Result<(Contac
         "SELECT ci.*, i.workspace_id AS link_workspace_id FROM contact_inboxes ci
          JOIN inboxes i ON i.id = ci.inbox_id WHERE ci.pubsub_token = ?1",
     )?
-    .query_row([token], |r| Ok((contact_inbox_from_row(r)?, r.get("link_workspace_id")?)))
+    .query_row([token], |r| {
+        Ok((contact_inbox_from_row(r)?, r.get("link_workspace_id")?))
+    })
     .optional()?
     .ok_or(Error::NotFound("contact"))
 }

@@ -89,28 +89,45 @@ const MAX_TRIGGERS: usize = 20;
 
 fn check_triggers(triggers: &[Trigger], problems: &mut Vec<FieldError>) {
     if triggers.len() > MAX_TRIGGERS {
-        problems.push(FieldError::new("triggers", format!("at most {MAX_TRIGGERS}")));
+        problems.push(FieldError::new(
+            "triggers",
+            format!("at most {MAX_TRIGGERS}"),
+        ));
     }
     let mut ids = std::collections::HashSet::new();
     for (i, t) in triggers.iter().enumerate() {
         let field = |name: &str| format!("triggers[{i}].{name}");
         if t.id.trim().is_empty() || t.id.len() > 64 || !ids.insert(t.id.as_str()) {
-            problems.push(FieldError::new(field("id"), "must be a unique id of 1 to 64 characters"));
+            problems.push(FieldError::new(
+                field("id"),
+                "must be a unique id of 1 to 64 characters",
+            ));
         }
         if !TRIGGER_KINDS.contains(&t.kind.as_str()) {
-            problems.push(FieldError::new(field("kind"), format!("must be one of {}", TRIGGER_KINDS.join(", "))));
+            problems.push(FieldError::new(
+                field("kind"),
+                format!("must be one of {}", TRIGGER_KINDS.join(", ")),
+            ));
         }
         let numeric = matches!(t.kind.as_str(), "time_on_page" | "scroll_depth");
         let value_ok = if numeric {
-            t.value.parse::<u32>().is_ok_and(|v| t.kind != "scroll_depth" || v <= 100)
+            t.value
+                .parse::<u32>()
+                .is_ok_and(|v| t.kind != "scroll_depth" || v <= 100)
         } else {
             !t.value.trim().is_empty() && t.value.len() <= 500
         };
         if !value_ok {
-            problems.push(FieldError::new(field("value"), "must be a URL pattern, seconds, a percent (0-100) or an event name"));
+            problems.push(FieldError::new(
+                field("value"),
+                "must be a URL pattern, seconds, a percent (0-100) or an event name",
+            ));
         }
         if t.message.trim().is_empty() || t.message.chars().count() > 1000 {
-            problems.push(FieldError::new(field("message"), "must be 1 to 1000 characters"));
+            problems.push(FieldError::new(
+                field("message"),
+                "must be 1 to 1000 characters",
+            ));
         }
     }
 }

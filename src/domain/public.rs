@@ -14,7 +14,16 @@ pub fn message(agent_view: &Value) -> Option<Value> {
     }
     let mut public = pick(
         agent_view,
-        &["id", "content", "message_type", "content_type", "content_attributes", "created_at", "conversation_id", "status"],
+        &[
+            "id",
+            "content",
+            "message_type",
+            "content_type",
+            "content_attributes",
+            "created_at",
+            "conversation_id",
+            "status",
+        ],
     );
     if let Some(echo_id) = agent_view.get("echo_id").filter(|e| !e.is_null()) {
         public.insert("echo_id".into(), echo_id.clone());
@@ -25,7 +34,21 @@ pub fn message(agent_view: &Value) -> Option<Value> {
     if let Some(files) = agent_view.get("attachments").and_then(Value::as_array) {
         let files: Vec<Value> = files
             .iter()
-            .map(|f| Value::Object(pick(f, &["id", "file_type", "content_type", "file_name", "file_size", "data_url", "thumb_url", "extension"])))
+            .map(|f| {
+                Value::Object(pick(
+                    f,
+                    &[
+                        "id",
+                        "file_type",
+                        "content_type",
+                        "file_name",
+                        "file_size",
+                        "data_url",
+                        "thumb_url",
+                        "extension",
+                    ],
+                ))
+            })
             .collect();
         public.insert("attachments".into(), Value::Array(files));
     }
@@ -36,9 +59,19 @@ pub fn message(agent_view: &Value) -> Option<Value> {
 pub fn conversation(agent_view: &Value) -> Value {
     let mut public = pick(
         agent_view,
-        &["id", "inbox_id", "status", "contact_last_seen_at", "agent_last_seen_at", "created_at", "last_activity_at"],
+        &[
+            "id",
+            "inbox_id",
+            "status",
+            "contact_last_seen_at",
+            "agent_last_seen_at",
+            "created_at",
+            "last_activity_at",
+        ],
     );
-    let assignee = agent_view["meta"]["assignee"].as_object().map(|_| sender_of(&agent_view["meta"]["assignee"]));
+    let assignee = agent_view["meta"]["assignee"]
+        .as_object()
+        .map(|_| sender_of(&agent_view["meta"]["assignee"]));
     public.insert("assignee".into(), assignee.unwrap_or(Value::Null));
     Value::Object(public)
 }
@@ -53,7 +86,10 @@ pub fn conversation_with_messages(agent_view: &Value, messages: &[Value]) -> Val
 /// Who wrote: name and type, never an agent's email.
 fn sender_of(sender: &Value) -> Value {
     let kind = sender["type"].as_str().unwrap_or("user");
-    let name = sender["available_name"].as_str().or(sender["name"].as_str()).unwrap_or_default();
+    let name = sender["available_name"]
+        .as_str()
+        .or(sender["name"].as_str())
+        .unwrap_or_default();
     json!({
         "id": sender["id"],
         "name": name,

@@ -48,7 +48,11 @@ pub fn inbox(conn: &Connection, identifier: &str) -> Result<Inbox> {
 pub fn find(conn: &Connection, inbox: &Inbox, source_id: &str) -> Result<Visitor> {
     let link = contacts::contact_inbox_by_source(conn, inbox.id, source_id)?;
     let contact = contacts::get_by_id(conn, link.contact_id)?;
-    Ok(Visitor { link, inbox: inbox.clone(), contact })
+    Ok(Visitor {
+        link,
+        inbox: inbox.clone(),
+        contact,
+    })
 }
 
 /// What a visitor may tell about themselves.
@@ -70,13 +74,17 @@ fn verify(vault: &Vault, inbox: &Inbox, identity: &Identity) -> Result<bool> {
     let refused = || Error::IdentityVerificationFailed;
     match (&identity.identifier, &identity.identifier_hash) {
         (None, None) => Ok(false),
-        (None, Some(_)) => Err(Error::invalid("identifier", "is required with identifier_hash")),
+        (None, Some(_)) => Err(Error::invalid(
+            "identifier",
+            "is required with identifier_hash",
+        )),
         (Some(_), None) if inbox.settings.hmac_mandatory => Err(refused()),
         (Some(_), None) => Ok(false),
         (Some(identifier), Some(hash)) => {
             let secret = inbox.secret(vault)?.ok_or_else(refused)?;
             let given = hex::decode(hash.trim()).map_err(|_| refused())?;
-            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(Error::internal)?;
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(Error::internal)?;
             mac.update(identifier.as_bytes());
             mac.verify_slice(&given).map_err(|_| refused())?;
             Ok(true)
@@ -87,10 +95,18 @@ fn verify(vault: &Vault, inbox: &Inbox, identity: &Identity) -> Result<bool> {
 /// Creates a visitor in `inbox`, verified when the identity is proved. A
 /// proved identifier that already belongs to a contact links this visitor to
 /// that contact, so their conversations follow them to a new browser.
-pub fn create(tx: &Transaction, vault: &Vault, inbox: &Inbox, identity: Identity, source_id: Option<&str>) -> Result<Visitor> {
+pub fn create(
+    tx: &Transaction,
+    vault: &Vault,
+    inbox: &Inbox,
+    identity: Identity,
+    source_id: Option<&str>,
+) -> Result<Visitor> {
     let verified = verify(vault, inbox, &identity)?;
     let existing = match (&identity.identifier, verified) {
-        (Some(identifier), true) => contacts::find_by(tx, inbox.account_id, "identifier", identifier)?,
+        (Some(identifier), true) => {
+            contacts::find_by(tx, inbox.account_id, "identifier", identifier)?
+        }
         _ => None,
     };
     let contact_id = match existing {
@@ -105,10 +121,17 @@ pub fn create(tx: &Transaction, vault: &Vault, inbox: &Inbox, identity: Identity
 
 /// Updates what the visitor told; with a proved identifier, ties this
 /// visitor's link (and their conversations so far) to the contact that owns it.
-pub fn identify(tx: &Transaction, vault: &Vault, visitor: &Visitor, identity: Identity) -> Result<Visitor> {
+pub fn identify(
+    tx: &Transaction,
+    vault: &Vault,
+    visitor: &Visitor,
+    identity: Identity,
+) -> Result<Visitor> {
     let verified = verify(vault, &visitor.inbox, &identity)? || visitor.link.hmac_verified;
     let owner = match (&identity.identifier, verified) {
-        (Some(identifier), true) => contacts::find_by(tx, visitor.inbox.account_id, "identifier", identifier)?,
+        (Some(identifier), true) => {
+            contacts::find_by(tx, visitor.inbox.account_id, "identifier", identifier)?
+        }
         _ => None,
     };
     let mut contact_id = visitor.contact.id;
@@ -132,7 +155,13 @@ fn set_verified(tx: &Transaction, link_id: i64, verified: bool) -> Result<()> {
 /// Writes the visitor's details. Unverified visitors cannot take an email,
 /// phone number or identifier that another contact has: those are kept
 /// aside in `additional_attributes.claimed_*` for agents to see.
-fn apply(tx: &Transaction, inbox: &Inbox, contact_id: i64, identity: Identity, verified: bool) -> Result<()> {
+fn apply(
+    tx: &Transaction,
+    inbox: &Inbox,
+    contact_id: i64,
+    identity: Identity,
+    verified: bool,
+) -> Result<()> {
     let mut fields = ContactFields {
         name: identity.name,
         avatar_url: identity.avatar_url.map(Some),
@@ -140,8 +169,14 @@ fn apply(tx: &Transaction, inbox: &Inbox, contact_id: i64, identity: Identity, v
         ..Default::default()
     };
     let mut claimed = Map::new();
-    for (field, value) in [("email", identity.email), ("phone_number", identity.phone_number), ("identifier", identity.identifier)] {
-        let Some(value) = value.filter(|v| !v.trim().is_empty()) else { continue };
+    for (field, value) in [
+        ("email", identity.email),
+        ("phone_number", identity.phone_number),
+        ("identifier", identity.identifier),
+    ] {
+        let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
         let owner = contacts::find_by(tx, inbox.account_id, field, value.trim())?;
         if owner.is_some_and(|o| o != contact_id) && !verified {
             claimed.insert(format!("claimed_{field}"), Value::String(value));
@@ -180,20 +215,32 @@ pub fn conversations(conn: &Connection, visitor: &Visitor) -> Result<Vec<Convers
             |r| r.get(0),
         )?
         .collect::<rusqlite::Result<_>>()?;
-    ids.into_iter().map(|id| conversations::row(conn, id)).collect()
+    ids.into_iter()
+        .map(|id| conversations::row(conn, id))
+        .collect()
 }
 
 /// One of the visitor's conversations, by display id.
-pub fn conversation(conn: &Connection, visitor: &Visitor, display_id: i64) -> Result<ConversationRow> {
+pub fn conversation(
+    conn: &Connection,
+    visitor: &Visitor,
+    display_id: i64,
+) -> Result<ConversationRow> {
     let row = conn
         .prepare_cached("SELECT id FROM conversations WHERE workspace_id = ?1 AND display_id = ?2")?
-        .query_row([visitor.inbox.account_id, display_id], |r| r.get::<_, i64>(0))
+        .query_row([visitor.inbox.account_id, display_id], |r| {
+            r.get::<_, i64>(0)
+        })
         .map_err(|_| Error::NotFound("conversation"))?;
     let row = conversations::row(conn, row)?;
     let theirs = row.contact_id == visitor.contact.id
         && row.inbox_id == visitor.inbox.id
         && (visitor.link.hmac_verified || row.contact_inbox_id == Some(visitor.link.id));
-    if theirs { Ok(row) } else { Err(Error::NotFound("conversation")) }
+    if theirs {
+        Ok(row)
+    } else {
+        Err(Error::NotFound("conversation"))
+    }
 }
 
 /// Fails unless the visitor may write: inboxes that enforce identity

@@ -198,7 +198,11 @@ fn payload_of(conn: &Connection, event: &Event) -> Result<(Map<String, Value>, S
             };
             Ok((to_object(&contact)?, scope))
         }
-        Event::WebwidgetTriggered { contact_inbox_id, name, data } => {
+        Event::WebwidgetTriggered {
+            contact_inbox_id,
+            name,
+            data,
+        } => {
             let link = contacts::contact_inbox(conn, *contact_inbox_id)?;
             let contact = contacts::get_by_id(conn, link.contact_id)?;
             let inbox = inboxes::get(conn, contact.account_id, link.inbox_id)?;

@@ -41,7 +41,9 @@ impl Frame {
     pub fn new(id: Option<i64>, event: &str, data: Value) -> Frame {
         Frame {
             id,
-            text: json!({"id": id, "event": event, "data": data}).to_string().into(),
+            text: json!({"id": id, "event": event, "data": data})
+                .to_string()
+                .into(),
         }
     }
 }
@@ -68,8 +70,14 @@ pub enum Audience {
 impl Audience {
     fn sees_inbox(&self, workspace: i64, inbox: Option<i64>) -> bool {
         match self {
-            Audience::Agent { workspace_id, all_inboxes, inboxes, .. } => {
-                *workspace_id == workspace && (*all_inboxes || inbox.is_none_or(|i| inboxes.contains(&i)))
+            Audience::Agent {
+                workspace_id,
+                all_inboxes,
+                inboxes,
+                ..
+            } => {
+                *workspace_id == workspace
+                    && (*all_inboxes || inbox.is_none_or(|i| inboxes.contains(&i)))
             }
             Audience::Visitor { .. } => false,
         }
@@ -106,7 +114,13 @@ fn frame_for(audience: &Audience, event: &EventRow) -> Option<Frame> {
             };
             Some(Frame::new(Some(event.id), name, event.payload.clone()))
         }
-        Audience::Visitor { workspace_id, contact_id, inbox_id, contact_inbox_id, verified } => {
+        Audience::Visitor {
+            workspace_id,
+            contact_id,
+            inbox_id,
+            contact_inbox_id,
+            verified,
+        } => {
             let theirs = event.workspace_id == *workspace_id
                 && event.contact_id == Some(*contact_id)
                 && event.inbox_id == Some(*inbox_id)
@@ -126,7 +140,11 @@ fn frame_for(audience: &Audience, event: &EventRow) -> Option<Frame> {
                 }
                 "conversation_created" | "conversation_updated" => {
                     let name = event.name.replace('_', ".");
-                    Some(Frame::new(Some(event.id), &name, public::conversation(&event.payload)))
+                    Some(Frame::new(
+                        Some(event.id),
+                        &name,
+                        public::conversation(&event.payload),
+                    ))
                 }
                 _ => None,
             }
@@ -206,7 +224,11 @@ impl Hub {
     /// Open sockets by kind: (agents, visitors).
     pub fn counts(&self) -> (usize, usize) {
         let state = self.state();
-        let agents = state.clients.values().filter(|c| matches!(c.audience, Audience::Agent { .. })).count();
+        let agents = state
+            .clients
+            .values()
+            .filter(|c| matches!(c.audience, Audience::Agent { .. }))
+            .count();
         (agents, state.clients.len() - agents)
     }
 
@@ -229,7 +251,11 @@ impl Hub {
     /// Routes committed events to sockets, from now on, until the runtime stops.
     pub async fn run(self: Arc<Self>) {
         let mut commits = self.db.commits();
-        let mut cursor = match self.db.read(|c| Ok(c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)).await {
+        let mut cursor = match self
+            .db
+            .read(|c| Ok(c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?))
+            .await
+        {
             Ok(id) => id,
             Err(e) => {
                 tracing::error!(error = %e, "realtime hub cannot start");
@@ -286,11 +312,19 @@ impl Hub {
     /// Frames a socket missed since event `since`, for a reconnecting client;
     /// `None` when too many were missed and the client should reload.
     pub async fn replay(&self, audience: &Audience, since: i64) -> Result<Option<Vec<Frame>>> {
-        let events = self.db.read(move |c| read_events(c, since, BATCH + 1)).await?;
+        let events = self
+            .db
+            .read(move |c| read_events(c, since, BATCH + 1))
+            .await?;
         if events.len() as i64 > BATCH {
             return Ok(None);
         }
-        Ok(Some(events.iter().filter_map(|e| frame_for(audience, e)).collect()))
+        Ok(Some(
+            events
+                .iter()
+                .filter_map(|e| frame_for(audience, e))
+                .collect(),
+        ))
     }
 
     async fn refresh_memberships(&self) {
@@ -299,7 +333,11 @@ impl Hub {
             .clients
             .values()
             .filter_map(|c| match c.audience {
-                Audience::Agent { user_id, all_inboxes: false, .. } => Some(user_id),
+                Audience::Agent {
+                    user_id,
+                    all_inboxes: false,
+                    ..
+                } => Some(user_id),
                 _ => None,
             })
             .collect();
@@ -309,7 +347,13 @@ impl Hub {
         let memberships = self.db.read(move |c| inbox_memberships(c, &agents)).await;
         let Ok(memberships) = memberships else { return };
         for client in self.state().clients.values_mut() {
-            if let Audience::Agent { user_id, all_inboxes: false, inboxes, .. } = &mut client.audience {
+            if let Audience::Agent {
+                user_id,
+                all_inboxes: false,
+                inboxes,
+                ..
+            } = &mut client.audience
+            {
                 *inboxes = memberships.get(user_id).cloned().unwrap_or_default();
             }
         }
@@ -321,7 +365,9 @@ pub fn inbox_memberships(conn: &Connection, users: &[i64]) -> Result<HashMap<i64
     let mut map: HashMap<i64, HashSet<i64>> = HashMap::new();
     let mut stmt = conn.prepare_cached("SELECT inbox_id FROM inbox_members WHERE user_id = ?1")?;
     for user in users {
-        let inboxes = stmt.query_map([user], |r| r.get(0))?.collect::<rusqlite::Result<HashSet<i64>>>()?;
+        let inboxes = stmt
+            .query_map([user], |r| r.get(0))?
+            .collect::<rusqlite::Result<HashSet<i64>>>()?;
         map.insert(*user, inboxes);
     }
     Ok(map)
@@ -335,8 +381,18 @@ pub enum Typist {
 
 /// Tells the others in a conversation that someone started or stopped
 /// typing. Private typing (a note) is shown to agents only.
-pub fn typing(hub: &Hub, conversation: &crate::domain::conversations::ConversationRow, typist: Typist, on: bool, private: bool) {
-    let event = if on { "conversation.typing_on" } else { "conversation.typing_off" };
+pub fn typing(
+    hub: &Hub,
+    conversation: &crate::domain::conversations::ConversationRow,
+    typist: Typist,
+    on: bool,
+    private: bool,
+) {
+    let event = if on {
+        "conversation.typing_on"
+    } else {
+        "conversation.typing_off"
+    };
     let (typist_id, user) = match typist {
         Typist::Agent { user_id, user } => (Some(user_id), user),
         Typist::Contact { user } => (None, user),
@@ -348,9 +404,16 @@ pub fn typing(hub: &Hub, conversation: &crate::domain::conversations::Conversati
     );
     hub.send_where(&frame, |audience| match audience {
         Audience::Agent { user_id, .. } => {
-            audience.sees_inbox(conversation.workspace_id, Some(conversation.inbox_id)) && Some(*user_id) != typist_id
+            audience.sees_inbox(conversation.workspace_id, Some(conversation.inbox_id))
+                && Some(*user_id) != typist_id
         }
-        Audience::Visitor { workspace_id, contact_id, inbox_id, contact_inbox_id, verified } => {
+        Audience::Visitor {
+            workspace_id,
+            contact_id,
+            inbox_id,
+            contact_inbox_id,
+            verified,
+        } => {
             typist_id.is_some()
                 && !private
                 && *workspace_id == conversation.workspace_id
@@ -368,5 +431,8 @@ pub fn announce_presence(hub: &Hub, workspace_id: i64, user_id: i64, status: &st
         "presence.update",
         json!({"account_id": workspace_id, "users": {user_id.to_string(): status}}),
     );
-    hub.send_where(&frame, |a| matches!(a, Audience::Agent { workspace_id: w, .. } if *w == workspace_id));
+    hub.send_where(
+        &frame,
+        |a| matches!(a, Audience::Agent { workspace_id: w, .. } if *w == workspace_id),
+    );
 }

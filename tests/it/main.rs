@@ -19,6 +19,7 @@ mod crash;
 mod custom_attributes;
 mod errors;
 mod labels;
+mod live_chat;
 mod rate_limits;
 mod teams;
 mod tokens;

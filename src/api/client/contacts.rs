@@ -51,9 +51,19 @@ impl IdentityBody {
     }
 }
 
-async fn create(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<IdentityBody>) -> Result<HttpResponse> {
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<IdentityBody>,
+) -> Result<HttpResponse> {
     let inbox = inbox(&req, &state, path.into_inner()).await?;
-    limit(&state, "visitor-contacts", &client_ip(&req), state.settings.rate_limit.visitor_contacts_per_minute)?;
+    limit(
+        &state,
+        "visitor-contacts",
+        &client_ip(&req),
+        state.settings.rate_limit.visitor_contacts_per_minute,
+    )?;
     let (identity, source_id) = body.into_inner().into_identity();
     let vault = state.vault.clone();
     let visitor = state
@@ -63,19 +73,31 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, path: web::Path<St
     Ok(HttpResponse::Ok().json(visitor.json()))
 }
 
-async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse> {
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     Ok(HttpResponse::Ok().json(visitor(&req, &state, inbox, source_id).await?.json()))
 }
 
 /// Identifies the visitor (`identifier` with `identifier_hash`) or updates
 /// what they told about themselves.
-async fn update(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Json<IdentityBody>) -> Result<HttpResponse> {
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<IdentityBody>,
+) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let current = visitor(&req, &state, inbox, source_id).await?;
     let (identity, _) = body.into_inner().into_identity();
     let vault = state.vault.clone();
-    let visitor = state.db.write(move |tx| visitors::identify(tx, &vault, &current, identity)).await?;
+    let visitor = state
+        .db
+        .write(move |tx| visitors::identify(tx, &vault, &current, identity))
+        .await?;
     Ok(HttpResponse::Ok().json(visitor.json()))
 }
 
@@ -89,19 +111,42 @@ struct CustomEvent {
 
 /// A custom event from the host page (`$deskwoot.trigger(name, data)`),
 /// recorded for webhooks as `webwidget_triggered`.
-async fn track_event(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Json<CustomEvent>) -> Result<HttpResponse> {
+async fn track_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<CustomEvent>,
+) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let visitor = visitor(&req, &state, inbox, source_id).await?;
-    limit(&state, "visitor-events", &client_ip(&req), state.settings.rate_limit.visitor_messages_per_minute)?;
+    limit(
+        &state,
+        "visitor-events",
+        &client_ip(&req),
+        state.settings.rate_limit.visitor_messages_per_minute,
+    )?;
     let CustomEvent { name, data } = body.into_inner();
     let name = crate::domain::validate::name("name", &name, 100)?;
     if data.to_string().len() > 8192 {
-        return Err(crate::error::Error::invalid("data", "must be at most 8 KB of JSON"));
+        return Err(crate::error::Error::invalid(
+            "data",
+            "must be at most 8 KB of JSON",
+        ));
     }
     let link = visitor.link.id;
     state
         .db
-        .write(move |tx| events::record(tx, Event::WebwidgetTriggered { contact_inbox_id: link, name, data }).map(|_| ()))
+        .write(move |tx| {
+            events::record(
+                tx,
+                Event::WebwidgetTriggered {
+                    contact_inbox_id: link,
+                    name,
+                    data,
+                },
+            )
+            .map(|_| ())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,13 +20,37 @@ use crate::server::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let base = "/contacts/{source_id}/conversations";
-    cfg.service(web::resource(base).route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource(format!("{base}/{{id}}")).route(web::get().to(show)).route(web::patch().to(update)))
-        .route(&format!("{base}/{{id}}/toggle_status"), web::post().to(resolve))
-        .route(&format!("{base}/{{id}}/toggle_typing"), web::post().to(toggle_typing))
-        .route(&format!("{base}/{{id}}/update_last_seen"), web::post().to(update_last_seen))
-        .service(web::resource(format!("{base}/{{id}}/messages")).route(web::get().to(list_messages)).route(web::post().to(create_message)))
-        .route(&format!("{base}/{{id}}/messages/{{message_id}}"), web::patch().to(update_message));
+    cfg.service(
+        web::resource(base)
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource(format!("{base}/{{id}}"))
+            .route(web::get().to(show))
+            .route(web::patch().to(update)),
+    )
+    .route(
+        &format!("{base}/{{id}}/toggle_status"),
+        web::post().to(resolve),
+    )
+    .route(
+        &format!("{base}/{{id}}/toggle_typing"),
+        web::post().to(toggle_typing),
+    )
+    .route(
+        &format!("{base}/{{id}}/update_last_seen"),
+        web::post().to(update_last_seen),
+    )
+    .service(
+        web::resource(format!("{base}/{{id}}/messages"))
+            .route(web::get().to(list_messages))
+            .route(web::post().to(create_message)),
+    )
+    .route(
+        &format!("{base}/{{id}}/messages/{{message_id}}"),
+        web::patch().to(update_message),
+    );
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,14 +63,22 @@ struct ConversationPath {
 /// A conversation with its latest public messages.
 fn render(conn: &Connection, row: ConversationRow) -> Result<Value> {
     let messages = messages::list(conn, row.id, Cursor::default(), false)?;
-    let messages: Vec<Value> = messages.iter().map(serde_json::to_value).collect::<std::result::Result<_, _>>()?;
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<std::result::Result<_, _>>()?;
     let view = serde_json::to_value(conversations::view(conn, row)?)?;
     Ok(public::conversation_with_messages(&view, &messages))
 }
 
 /// Runs `f` on one of the visitor's conversations in a write transaction and
 /// answers the conversation as it is afterwards.
-async fn change<F>(req: &HttpRequest, state: &AppState, path: ConversationPath, f: F) -> Result<HttpResponse>
+async fn change<F>(
+    req: &HttpRequest,
+    state: &AppState,
+    path: ConversationPath,
+    f: F,
+) -> Result<HttpResponse>
 where
     F: FnOnce(&Transaction, &Visitor, &ConversationRow) -> Result<()> + Send + 'static,
 {
@@ -63,21 +95,37 @@ where
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse> {
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let visitor = visitor(&req, &state, inbox, source_id).await?;
     let body = state
         .db
-        .read(move |c| visitors::conversations(c, &visitor)?.into_iter().map(|row| render(c, row)).collect::<Result<Vec<_>>>())
+        .read(move |c| {
+            visitors::conversations(c, &visitor)?
+                .into_iter()
+                .map(|row| render(c, row))
+                .collect::<Result<Vec<_>>>()
+        })
         .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>) -> Result<HttpResponse> {
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+) -> Result<HttpResponse> {
     let path = path.into_inner();
     let visitor = visitor(&req, &state, path.inbox_identifier, path.source_id).await?;
     let id = path.id;
-    let body = state.db.read(move |c| render(c, visitors::conversation(c, &visitor, id)?)).await?;
+    let body = state
+        .db
+        .read(move |c| render(c, visitors::conversation(c, &visitor, id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -105,16 +153,30 @@ struct LabelChange {
     remove: Vec<String>,
 }
 
-async fn create(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: Option<web::Json<ConversationBody>>) -> Result<HttpResponse> {
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<ConversationBody>>,
+) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let visitor = visitor(&req, &state, inbox, source_id).await?;
     visitors::check_may_write(&visitor)?;
-    limit(&state, "visitor-conversations", &client_ip(&req), state.settings.rate_limit.visitor_conversations_per_minute)?;
+    limit(
+        &state,
+        "visitor-conversations",
+        &client_ip(&req),
+        state.settings.rate_limit.visitor_conversations_per_minute,
+    )?;
     let body = body.map(web::Json::into_inner).unwrap_or_default();
     let body = state
         .db
         .write(move |tx| {
-            let viewer = Viewer { workspace_id: visitor.inbox.account_id, user_id: 0, all_inboxes: true };
+            let viewer = Viewer {
+                workspace_id: visitor.inbox.account_id,
+                user_id: 0,
+                all_inboxes: true,
+            };
             let new = NewConversation {
                 inbox_id: Some(visitor.inbox.id),
                 contact_id: Some(visitor.contact.id),
@@ -133,16 +195,28 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(S
 
 /// Custom attributes and additional attributes (the page context) are
 /// merged; labels are added and removed.
-async fn update(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>, body: web::Json<ConversationBody>) -> Result<HttpResponse> {
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+    body: web::Json<ConversationBody>,
+) -> Result<HttpResponse> {
     let body = body.into_inner();
     if body.message.is_some() {
-        return Err(Error::invalid("message", "post messages to the messages endpoint"));
+        return Err(Error::invalid(
+            "message",
+            "post messages to the messages endpoint",
+        ));
     }
     change(&req, &state, path.into_inner(), move |tx, visitor, row| {
         let actor = Actor::Contact(visitor.contact.id);
         let mut row = row.clone();
         if let Some(custom) = body.custom_attributes {
-            let mut merged = row.custom_attributes.as_object().cloned().unwrap_or_default();
+            let mut merged = row
+                .custom_attributes
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             merged.extend(custom);
             row = conversations::set_custom_attributes(tx, &row, merged)?;
         }
@@ -150,7 +224,11 @@ async fn update(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Co
             row = conversations::merge_additional_attributes(tx, &row, additional)?;
         }
         if let Some(change) = body.labels {
-            let removing: Vec<String> = change.remove.iter().map(|t| t.trim().to_lowercase()).collect();
+            let removing: Vec<String> = change
+                .remove
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .collect();
             let mut titles = labels::titles_of(tx, row.id)?;
             titles.retain(|t| !removing.contains(t));
             titles.extend(change.add);
@@ -162,20 +240,37 @@ async fn update(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Co
 }
 
 /// Visitors can only end a conversation (resolve it).
-async fn resolve(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>) -> Result<HttpResponse> {
+async fn resolve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+) -> Result<HttpResponse> {
     change(&req, &state, path.into_inner(), |tx, visitor, row| {
-        conversations::set_status(tx, row, Actor::Contact(visitor.contact.id), "resolved", None).map(|_| ())
+        conversations::set_status(
+            tx,
+            row,
+            Actor::Contact(visitor.contact.id),
+            "resolved",
+            None,
+        )
+        .map(|_| ())
     })
     .await
 }
 
-async fn update_last_seen(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>) -> Result<HttpResponse> {
+async fn update_last_seen(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+) -> Result<HttpResponse> {
     let path = path.into_inner();
     let visitor = visitor(&req, &state, path.inbox_identifier, path.source_id).await?;
     let id = path.id;
     state
         .db
-        .write(move |tx| conversations::mark_seen_by_contact(tx, &visitors::conversation(tx, &visitor, id)?))
+        .write(move |tx| {
+            conversations::mark_seen_by_contact(tx, &visitors::conversation(tx, &visitor, id)?)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -186,7 +281,12 @@ struct Typing {
     typing_status: String,
 }
 
-async fn toggle_typing(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>, body: web::Json<Typing>) -> Result<HttpResponse> {
+async fn toggle_typing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+    body: web::Json<Typing>,
+) -> Result<HttpResponse> {
     let path = path.into_inner();
     let on = match body.typing_status.as_str() {
         "on" => true,
@@ -197,7 +297,12 @@ async fn toggle_typing(req: HttpRequest, state: web::Data<AppState>, path: web::
     let id = path.id;
     let (row, name) = state
         .db
-        .read(move |c| Ok((visitors::conversation(c, &visitor, id)?, visitor.contact.name.clone())))
+        .read(move |c| {
+            Ok((
+                visitors::conversation(c, &visitor, id)?,
+                visitor.contact.name.clone(),
+            ))
+        })
         .await?;
     let user = serde_json::json!({"id": row.contact_id, "name": name, "type": "contact"});
     realtime::typing(&state.hub, &row, Typist::Contact { user }, on, false);
@@ -209,16 +314,31 @@ struct Before {
     before: Option<i64>,
 }
 
-async fn list_messages(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>, query: web::Query<Before>) -> Result<HttpResponse> {
+async fn list_messages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+    query: web::Query<Before>,
+) -> Result<HttpResponse> {
     let path = path.into_inner();
     let visitor = visitor(&req, &state, path.inbox_identifier, path.source_id).await?;
-    let (id, cursor) = (path.id, Cursor { before: query.before, after: None });
+    let (id, cursor) = (
+        path.id,
+        Cursor {
+            before: query.before,
+            after: None,
+        },
+    );
     let body = state
         .db
         .read(move |c| {
             let row = visitors::conversation(c, &visitor, id)?;
             let messages = messages::list(c, row.id, cursor, false)?;
-            Ok(messages.iter().filter_map(|m| serde_json::to_value(m).ok()).filter_map(|m| public::message(&m)).collect::<Vec<_>>())
+            Ok(messages
+                .iter()
+                .filter_map(|m| serde_json::to_value(m).ok())
+                .filter_map(|m| public::message(&m))
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -232,13 +352,28 @@ struct MessageBody {
 }
 
 /// A visitor's message, JSON or multipart with `attachments[]`.
-async fn create_message(req: HttpRequest, state: web::Data<AppState>, path: web::Path<ConversationPath>, payload: web::Payload) -> Result<HttpResponse> {
+async fn create_message(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ConversationPath>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
     let path = path.into_inner();
     let visitor = visitor(&req, &state, path.inbox_identifier, path.source_id).await?;
     visitors::check_may_write(&visitor)?;
     let limits = &state.settings.rate_limit;
-    limit(&state, "visitor-messages", &client_ip(&req), limits.visitor_messages_per_minute)?;
-    limit(&state, "inbox-messages", &visitor.inbox.id.to_string(), limits.inbox_messages_per_minute)?;
+    limit(
+        &state,
+        "visitor-messages",
+        &client_ip(&req),
+        limits.visitor_messages_per_minute,
+    )?;
+    limit(
+        &state,
+        "inbox-messages",
+        &visitor.inbox.id.to_string(),
+        limits.inbox_messages_per_minute,
+    )?;
     let (body, files) = read_message(&req, payload, &state, &visitor).await?;
     let id = path.id;
     let message = state
@@ -251,16 +386,28 @@ async fn create_message(req: HttpRequest, state: web::Data<AppState>, path: web:
             messages::create(tx, &row, Sender::Contact(visitor.contact.id), new)
         })
         .await?;
-    let public = public::message(&serde_json::to_value(message)?).ok_or_else(|| Error::internal("a visitor's message is public"))?;
+    let public = public::message(&serde_json::to_value(message)?)
+        .ok_or_else(|| Error::internal("a visitor's message is public"))?;
     Ok(HttpResponse::Ok().json(public))
 }
 
-async fn read_message(req: &HttpRequest, payload: web::Payload, state: &AppState, visitor: &Visitor) -> Result<(MessageBody, Vec<StoredFile>)> {
+async fn read_message(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    visitor: &Visitor,
+) -> Result<(MessageBody, Vec<StoredFile>)> {
     if !multipart::is_multipart(req) {
-        return Ok((multipart::read_json(req, payload, state.settings.server.max_body_size).await?, Vec::new()));
+        return Ok((
+            multipart::read_json(req, payload, state.settings.server.max_body_size).await?,
+            Vec::new(),
+        ));
     }
     if !visitor.inbox.settings.attachments_enabled {
-        return Err(Error::invalid("attachments", "this inbox does not take attachments"));
+        return Err(Error::invalid(
+            "attachments",
+            "this inbox does not take attachments",
+        ));
     }
     let rules = FileRules {
         dir: state.settings.attachments_dir(),
@@ -270,7 +417,10 @@ async fn read_message(req: &HttpRequest, payload: web::Payload, state: &AppState
     };
     let form = multipart::read(req, payload, &rules).await?;
     let mut fields = form.fields;
-    let body = MessageBody { content: fields.remove("content"), echo_id: fields.remove("echo_id") };
+    let body = MessageBody {
+        content: fields.remove("content"),
+        echo_id: fields.remove("echo_id"),
+    };
     Ok((body, form.files))
 }
 
@@ -289,7 +439,12 @@ struct MessagePath {
 }
 
 /// The visitor's answer to a form or select message.
-async fn update_message(req: HttpRequest, state: web::Data<AppState>, path: web::Path<MessagePath>, body: web::Json<Submission>) -> Result<HttpResponse> {
+async fn update_message(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<MessagePath>,
+    body: web::Json<Submission>,
+) -> Result<HttpResponse> {
     let path = path.into_inner();
     let visitor = visitor(&req, &state, path.inbox_identifier, path.source_id).await?;
     let (id, message_id, values) = (path.id, path.message_id, body.into_inner().submitted_values);
@@ -302,12 +457,16 @@ async fn update_message(req: HttpRequest, state: web::Data<AppState>, path: web:
                 return Err(Error::NotFound("message"));
             }
             let change = MessageChange {
-                content_attributes: Some(Map::from_iter([("submitted_values".to_string(), values)])),
+                content_attributes: Some(Map::from_iter([(
+                    "submitted_values".to_string(),
+                    values,
+                )])),
                 ..Default::default()
             };
             messages::update(tx, row.id, message_id, change)
         })
         .await?;
-    let public = public::message(&serde_json::to_value(message)?).ok_or(Error::NotFound("message"))?;
+    let public =
+        public::message(&serde_json::to_value(message)?).ok_or(Error::NotFound("message"))?;
     Ok(HttpResponse::Ok().json(public))
 }

@@ -27,23 +27,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(show_inbox))
             .configure(contacts::routes)
             .configure(conversations::routes)
-            .default_service(web::route().method(actix_web::http::Method::OPTIONS).to(HttpResponse::NoContent)),
+            .default_service(
+                web::route()
+                    .method(actix_web::http::Method::OPTIONS)
+                    .to(HttpResponse::NoContent),
+            ),
     );
 }
 
 /// Custom chat interfaces call the Client API from their own sites: answer
 /// with CORS headers for the calling origin (inboxes that restrict their
 /// sites refuse other origins before any work is done).
-async fn cors(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn cors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let origin = req.headers().get(header::ORIGIN).cloned();
     let mut response = next.call(req).await?;
     if let Some(origin) = origin {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PATCH, OPTIONS"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type"));
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, PATCH, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Content-Type"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
     }
     Ok(response)
 }
@@ -52,7 +68,11 @@ async fn cors(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<Servi
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map(|(h, _)| h).unwrap_or(authority)
+    authority
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map(|(h, _)| h)
+        .unwrap_or(authority)
 }
 
 /// Whether `host` is one of the comma-separated `allowed` domains (a domain
@@ -70,49 +90,83 @@ pub fn domain_allowed(allowed: &str, host: &str) -> bool {
 /// frame (served from this server) is always allowed.
 fn check_origin(req: &HttpRequest, state: &AppState, inbox: &Inbox) -> Result<()> {
     let allowed = &inbox.settings.allowed_domains;
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Ok(());
     };
     let host = host_of(origin).to_lowercase();
     let ours = host == host_of(&state.settings.public_url()).to_lowercase()
         || host == host_of(req.connection_info().host()).to_lowercase();
-    if inbox.channel_type == ChannelType::WebWidget && !allowed.trim().is_empty() && !ours && !domain_allowed(allowed, &host) {
-        return Err(Error::Forbidden("this site may not use this inbox; add it to the inbox's allowed domains"));
+    if inbox.channel_type == ChannelType::WebWidget
+        && !allowed.trim().is_empty()
+        && !ours
+        && !domain_allowed(allowed, &host)
+    {
+        return Err(Error::Forbidden(
+            "this site may not use this inbox; add it to the inbox's allowed domains",
+        ));
     }
     Ok(())
 }
 
 fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// Counts one request against a Client API limit; 429 past it.
 fn limit(state: &AppState, what: &str, key: &str, per_minute: u32) -> Result<()> {
-    let decision = state.rate_limiter.check(&format!("{what}|{key}"), per_minute);
+    let decision = state
+        .rate_limiter
+        .check(&format!("{what}|{key}"), per_minute);
     if decision.allowed {
         Ok(())
     } else {
-        Err(Error::RateLimited { retry_after: decision.reset_after })
+        Err(Error::RateLimited {
+            retry_after: decision.reset_after,
+        })
     }
 }
 
 /// The inbox named in the path, if this request's site may use it.
 async fn inbox(req: &HttpRequest, state: &AppState, identifier: String) -> Result<Inbox> {
-    let inbox = state.db.read(move |c| visitors::inbox(c, &identifier)).await?;
+    let inbox = state
+        .db
+        .read(move |c| visitors::inbox(c, &identifier))
+        .await?;
     check_origin(req, state, &inbox)?;
     Ok(inbox)
 }
 
 /// The visitor named in the path.
-async fn visitor(req: &HttpRequest, state: &AppState, identifier: String, source_id: String) -> Result<Visitor> {
+async fn visitor(
+    req: &HttpRequest,
+    state: &AppState,
+    identifier: String,
+    source_id: String,
+) -> Result<Visitor> {
     let inbox = inbox(req, state, identifier).await?;
-    state.db.read(move |c| visitors::find(c, &inbox, &source_id)).await
+    state
+        .db
+        .read(move |c| visitors::find(c, &inbox, &source_id))
+        .await
 }
 
-async fn show_inbox(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse> {
+async fn show_inbox(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
     let inbox = inbox(&req, &state, path.into_inner()).await?;
     let workspace_id = inbox.account_id;
-    let agents = state.db.read(move |c| crate::domain::agents::list(c, workspace_id)).await?;
+    let agents = state
+        .db
+        .read(move |c| crate::domain::agents::list(c, workspace_id))
+        .await?;
     let online = agents
         .iter()
         .filter(|a| state.hub.presence.status(a.id, &a.availability_status) == "online")

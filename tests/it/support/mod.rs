@@ -3,9 +3,11 @@
 
 mod client;
 mod process;
+mod socket;
 
 pub use client::{Client, Response};
 pub use process::{ServeProcess, deskwoot_command, free_port};
+pub use socket::Socket;
 
 use std::thread::JoinHandle;
 
