@@ -33,10 +33,10 @@ impl Socket {
     pub fn expect_event(&mut self, event: &str, timeout: Duration) -> Value {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if let Some(frame) = self.next_frame() {
-                if frame["event"] == event {
-                    return frame;
-                }
+            if let Some(frame) = self.next_frame()
+                && frame["event"] == event
+            {
+                return frame;
             }
         }
         panic!("no {event} frame within {timeout:?}");
