@@ -19,6 +19,7 @@ mod multipart;
 mod profile;
 mod search;
 mod teams;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -163,4 +164,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     labels::routes(cfg);
     canned_responses::routes(cfg);
     custom_attributes::routes(cfg);
+    webhooks::routes(cfg);
 }

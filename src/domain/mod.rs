@@ -17,4 +17,6 @@ pub mod sessions;
 pub mod teams;
 pub mod users;
 pub mod validate;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod workspaces;
