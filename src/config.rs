@@ -327,7 +327,11 @@ impl WebhookSettings {
         if self.retry_schedule.is_empty() || self.retry_schedule.len() > 50 {
             problems.push("webhooks.retry_schedule: expected 1 to 50 delays in seconds".into());
         }
-        if self.retry_schedule.iter().any(|d| *d > Self::MAX_RETRY_DELAY) {
+        if self
+            .retry_schedule
+            .iter()
+            .any(|d| *d > Self::MAX_RETRY_DELAY)
+        {
             problems.push(format!(
                 "webhooks.retry_schedule: each delay must be at most {} seconds",
                 Self::MAX_RETRY_DELAY

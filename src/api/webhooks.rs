@@ -39,7 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         &format!("{base}/{{id}}/rotate_secret"),
         web::post().to(rotate_secret),
     )
-    .route(&format!("{base}/{{id}}/replay"), web::post().to(replay_failed))
+    .route(
+        &format!("{base}/{{id}}/replay"),
+        web::post().to(replay_failed),
+    )
     .route(
         &format!("{base}/{{id}}/deliveries"),
         web::get().to(list_deliveries),
@@ -177,8 +180,8 @@ async fn test(
     let (db, vault, id) = (state.db.clone(), state.vault.clone(), path.id);
     let courier = Courier::new(&state.settings.webhooks);
     let workspace_id = me.workspace_id;
-    let delivery = web::block(move || outbox::ping(&db, &vault, &courier, workspace_id, id))
-        .await??;
+    let delivery =
+        web::block(move || outbox::ping(&db, &vault, &courier, workspace_id, id)).await??;
     let attempt = delivery.attempts.as_ref().and_then(|a| a.last());
     Ok(HttpResponse::Ok().json(json!({
         "succeeded": delivery.status == "succeeded",

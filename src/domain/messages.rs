@@ -443,7 +443,13 @@ pub fn set_callback_outcome(tx: &Transaction, id: i64, error: Option<String>) ->
             "failed"
         }
     };
-    write_change(tx, &before, before.content.clone(), status.into(), attributes)?;
+    write_change(
+        tx,
+        &before,
+        before.content.clone(),
+        status.into(),
+        attributes,
+    )?;
     Ok(())
 }
 

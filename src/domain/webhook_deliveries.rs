@@ -142,9 +142,8 @@ pub fn get(conn: &Connection, webhook_id: i64, id: i64) -> Result<Delivery> {
         .optional()?
         .ok_or(Error::NotFound("delivery"))?;
     delivery.payload = Some(serde_json::from_str(&payload)?);
-    let mut stmt = conn.prepare_cached(
-        "SELECT * FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY id",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT * FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY id")?;
     let attempts = stmt.query_map([id], attempt_from_row)?;
     delivery.attempts = Some(attempts.collect::<rusqlite::Result<_>>()?);
     Ok(delivery)
@@ -155,7 +154,10 @@ pub fn get(conn: &Connection, webhook_id: i64, id: i64) -> Result<Delivery> {
 pub enum Target {
     Webhook(i64),
     /// An API inbox's callback URL, for one of its outgoing messages.
-    Callback { inbox_id: i64, message_id: i64 },
+    Callback {
+        inbox_id: i64,
+        message_id: i64,
+    },
 }
 
 pub struct NewDelivery<'a> {

@@ -68,9 +68,10 @@ impl Webhook {
     /// the previous secret's while its rotation window lasts.
     pub fn signing_keys(&self, vault: &Vault, at: i64) -> Result<Vec<Vec<u8>>> {
         let mut keys = vec![signing::key_of(&vault.open_sealed(&self.sealed_secret)?)?];
-        if let (Some(previous), Some(until)) =
-            (&self.sealed_previous_secret, self.previous_secret_expires_at)
-            && at < until
+        if let (Some(previous), Some(until)) = (
+            &self.sealed_previous_secret,
+            self.previous_secret_expires_at,
+        ) && at < until
         {
             keys.push(signing::key_of(&vault.open_sealed(previous)?)?);
         }
@@ -118,9 +119,8 @@ fn from_row(row: &Row) -> rusqlite::Result<Webhook> {
 }
 
 pub fn list(conn: &Connection, workspace_id: i64) -> Result<Vec<Webhook>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE w.workspace_id = ?1 ORDER BY w.id"
-    ))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE w.workspace_id = ?1 ORDER BY w.id"))?;
     let rows = stmt.query_map([workspace_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -133,12 +133,10 @@ pub fn active(conn: &Connection) -> Result<Vec<Webhook>> {
 }
 
 pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> Result<Webhook> {
-    conn.prepare_cached(&format!(
-        "{SELECT} WHERE w.id = ?1 AND w.workspace_id = ?2"
-    ))?
-    .query_row([id, workspace_id], from_row)
-    .optional()?
-    .ok_or(Error::NotFound("webhook"))
+    conn.prepare_cached(&format!("{SELECT} WHERE w.id = ?1 AND w.workspace_id = ?2"))?
+        .query_row([id, workspace_id], from_row)
+        .optional()?
+        .ok_or(Error::NotFound("webhook"))
 }
 
 /// A subscription that is active; replays of an inactive one are refused.
@@ -223,7 +221,10 @@ fn check(
     if let Some(inbox_id) = inbox_id {
         match inboxes::get(conn, workspace_id, inbox_id) {
             Err(Error::NotFound(_)) => {
-                problems.push(FieldError::new("inbox_id", "no such inbox in this workspace"));
+                problems.push(FieldError::new(
+                    "inbox_id",
+                    "no such inbox in this workspace",
+                ));
             }
             other => drop(other?),
         }

@@ -139,13 +139,15 @@ pub fn fan_out(tx: &Transaction, settings: &WebhookSettings, limit: i64) -> Resu
         } else {
             None
         };
-        let kind = message.as_ref().map(|m| match (event.private, m.message_type) {
-            (true, _) => Some("private_note"),
-            (false, 0) => Some("incoming"),
-            (false, 1 | 3) => Some("outgoing"),
-            // Activity lines are never sent, as in Chatwoot.
-            _ => None,
-        });
+        let kind = message
+            .as_ref()
+            .map(|m| match (event.private, m.message_type) {
+                (true, _) => Some("private_note"),
+                (false, 0) => Some("incoming"),
+                (false, 1 | 3) => Some("outgoing"),
+                // Activity lines are never sent, as in Chatwoot.
+                _ => None,
+            });
         let first_attempt_ms = now_ms() + jittered_ms(settings.retry_schedule[0]);
         let queue = |target| {
             deliveries::insert(
@@ -326,7 +328,12 @@ pub fn record(tx: &Transaction, outcomes: &[Outcome], settings: &WebhookSettings
             )?
             .query_row([id], |r| {
                 let step: i64 = r.get(3)?;
-                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?, step))
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                    step,
+                ))
             })
             .optional()?;
         // Deleted with its webhook or inbox while it was being sent.
@@ -363,7 +370,12 @@ pub fn record(tx: &Transaction, outcomes: &[Outcome], settings: &WebhookSettings
             let days = i64::try_from(settings.disable_after_failing_days).unwrap_or(i64::MAX);
             if attempt.gone() {
                 webhooks::disable(tx, webhook_id, "the receiver answered 410 Gone")?;
-            } else if webhooks::note_failure(tx, webhook_id, attempt.at, days.saturating_mul(86_400))? {
+            } else if webhooks::note_failure(
+                tx,
+                webhook_id,
+                attempt.at,
+                days.saturating_mul(86_400),
+            )? {
                 let reason = format!("deliveries have failed for {days} days");
                 webhooks::disable(tx, webhook_id, &reason)?;
             }

@@ -36,7 +36,10 @@ const RUN_LEN: i64 = 50;
 
 enum Wake {
     Commit,
-    Done { queue: String, outcomes: Vec<Outcome> },
+    Done {
+        queue: String,
+        outcomes: Vec<Outcome>,
+    },
     Stop,
 }
 
@@ -134,7 +137,10 @@ impl Dispatcher {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return,
             };
-            for wake in first.into_iter().chain(std::iter::from_fn(|| woken.try_recv().ok())) {
+            for wake in first
+                .into_iter()
+                .chain(std::iter::from_fn(|| woken.try_recv().ok()))
+            {
                 match wake {
                     Wake::Stop => return,
                     Wake::Commit => {}

@@ -3,9 +3,11 @@
 
 mod client;
 mod process;
+mod receiver;
 
 pub use client::{Client, Response};
 pub use process::{ServeProcess, deskwoot_command, free_port};
+pub use receiver::{Receiver, verify};
 
 use std::thread::JoinHandle;
 
