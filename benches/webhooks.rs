@@ -11,6 +11,7 @@
 #[allow(dead_code)]
 #[path = "../tests/it/support/receiver.rs"]
 mod receiver;
+mod support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ use deskwoot::config::Settings;
 use deskwoot::domain::api_tokens::{self, NewToken};
 use deskwoot::domain::contacts::{self, ContactFields};
 use deskwoot::domain::{users, workspaces};
-use deskwoot::server::{self, Server};
+use deskwoot::server;
 use receiver::Receiver;
 use serde_json::{Value, json};
 
@@ -49,22 +50,12 @@ impl Api {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs this binary without `--bench`: the
-    // benchmark only runs when asked for.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `cargo bench --bench webhooks`");
+    if !support::wanted("webhooks") {
         return;
     }
-    let messages: usize = std::env::var("MESSAGES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
+    let messages: usize = support::size("MESSAGES", 2000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::default();
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.storage.data_dir = dir.path().join("data");
-    settings.rate_limit.per_minute = u32::MAX;
-    settings.log.level = "warn".into();
+    let mut settings = support::settings(dir.path());
     settings.webhooks.allow_private_targets = true;
     settings.webhooks.retry_schedule = vec![0, 1, 1, 1, 1, 1, 1, 1, 1, 1];
     let api = start(&settings);
@@ -156,17 +147,8 @@ fn start(settings: &Settings) -> Api {
             Ok(api_tokens::create(tx, new)?.1)
         })
         .expect("workspace");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let server_settings = settings.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = Server::start(server_settings).expect("server starts");
-            tx.send(server.local_addr()).expect("bench alive");
-            server.run().await
-        })
-    });
     Api {
-        base: format!("http://{}/api/v1/accounts/1", rx.recv().expect("address")),
+        base: format!("http://{}/api/v1/accounts/1", support::serve(settings)),
         auth: format!("Bearer {token}"),
         agent: ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -182,7 +182,11 @@ async fn test(
     let workspace_id = me.workspace_id;
     let delivery =
         web::block(move || outbox::ping(&db, &vault, &courier, workspace_id, id)).await??;
-    let attempt = delivery.attempts.as_ref().and_then(|a| a.last());
+    let attempt = delivery
+        .attempts
+        .as_ref()
+        .and_then(|a| a.last())
+        .map(|a| &a.attempt);
     Ok(HttpResponse::Ok().json(json!({
         "succeeded": delivery.status == "succeeded",
         "status_code": attempt.and_then(|a| a.status_code),

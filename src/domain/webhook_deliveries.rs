@@ -43,12 +43,8 @@ pub struct Delivery {
 #[derive(Debug, Clone, Serialize)]
 pub struct AttemptView {
     pub id: i64,
-    pub at: i64,
-    pub status_code: Option<u16>,
-    pub latency_ms: i64,
-    pub response_headers: Value,
-    pub response_body: String,
-    pub error: Option<String>,
+    #[serde(flatten)]
+    pub attempt: Attempt,
 }
 
 fn from_row(row: &Row) -> rusqlite::Result<Delivery> {
@@ -74,8 +70,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Delivery> {
 }
 
 fn attempt_from_row(row: &Row) -> rusqlite::Result<AttemptView> {
-    Ok(AttemptView {
-        id: row.get("id")?,
+    let attempt = Attempt {
         at: row.get("at")?,
         status_code: row.get("status_code")?,
         latency_ms: row.get("latency_ms")?,
@@ -83,6 +78,10 @@ fn attempt_from_row(row: &Row) -> rusqlite::Result<AttemptView> {
             .unwrap_or(Value::Null),
         response_body: row.get("response_body")?,
         error: row.get("error")?,
+    };
+    Ok(AttemptView {
+        id: row.get("id")?,
+        attempt,
     })
 }
 

@@ -8,6 +8,7 @@ use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 use ureq::config::Config;
 use ureq::http::Uri;
@@ -37,7 +38,7 @@ pub struct Envelope<'a> {
 }
 
 /// One attempt, as the delivery log records it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub at: i64,
     pub status_code: Option<u16>,

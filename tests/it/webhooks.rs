@@ -10,7 +10,7 @@ use deskwoot::error::Error;
 use serde_json::{Value, json};
 
 use crate::fixtures::{detail_fields, read_only};
-use crate::support::{Client, Receiver, ServeProcess, TestApp, deskwoot_command, verify};
+use crate::support::{Client, Receiver, ServeProcess, TestApp, setup_with_token, verify};
 
 /// A server that may deliver to loopback, retrying after 1 s then 2 s.
 fn app() -> TestApp {
@@ -608,36 +608,6 @@ fn the_ssrf_guard_refuses_private_targets_unless_allowed() {
         receiver.received().is_empty(),
         "nothing reached the receiver"
     );
-}
-
-fn setup_with_token(dir: &std::path::Path) -> String {
-    let run = |args: &[&str]| deskwoot_command(dir).args(args).output().unwrap();
-    assert!(
-        run(&[
-            "setup",
-            "--workspace",
-            "Acme",
-            "--name",
-            "Alice",
-            "--email",
-            "alice@acme.test",
-            "--password",
-            "a long password"
-        ])
-        .status
-        .success()
-    );
-    let out = run(&[
-        "token",
-        "create",
-        "--email",
-        "alice@acme.test",
-        "--name",
-        "t",
-        "--scopes",
-        "full",
-    ]);
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

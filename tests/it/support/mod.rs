@@ -6,7 +6,7 @@ mod process;
 mod receiver;
 
 pub use client::{Client, Response};
-pub use process::{ServeProcess, deskwoot_command, free_port};
+pub use process::{ServeProcess, deskwoot_command, free_port, setup_with_token};
 pub use receiver::{Receiver, verify};
 
 use std::thread::JoinHandle;
