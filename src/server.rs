@@ -73,8 +73,7 @@ impl Server {
         db.write_blocking(|tx| attachments::set_public_url(tx, &public_url))
             .map_err(StartError::Database)?;
         let settings = Arc::new(settings);
-        let outbox = OutboxWorker::start(db.clone(), vault.clone(), settings.webhooks.clone())
-            .map_err(StartError::Outbox)?;
+        let outbox_vault = vault.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
             vault,
@@ -107,6 +106,8 @@ impl Server {
             .bind(&bind)
             .map_err(|e| StartError::Bind(bind.clone(), e))?;
         let addrs = server.addrs();
+        let outbox = OutboxWorker::start(db.clone(), outbox_vault, settings.webhooks.clone())
+            .map_err(StartError::Outbox)?;
         crate::jobs::start(db.clone(), &settings);
         Ok(Server {
             http: server.run(),

@@ -13,7 +13,9 @@ use crate::error::{Error, FieldError, Result};
 use crate::events::{self, Event, courier, signing};
 
 /// The events a subscription may ask for: Chatwoot's, plus
-/// conversation_assigned, conversation_resolved and webhook_disabled.
+/// conversation_assigned, conversation_resolved and webhook_disabled. The
+/// last four are accepted so Chatwoot clients can subscribe as they do
+/// there; Deskwoot does not record them (yet), so they are never sent.
 pub const EVENTS: &[&str] = &[
     "conversation_created",
     "conversation_status_changed",
@@ -26,6 +28,10 @@ pub const EVENTS: &[&str] = &[
     "contact_updated",
     "webwidget_triggered",
     "webhook_disabled",
+    "conversation_typing_on",
+    "conversation_typing_off",
+    "inbox_created",
+    "inbox_updated",
 ];
 
 /// The kinds of message a subscription's message events may be narrowed to.

@@ -34,7 +34,7 @@ pub struct Destination {
 /// Due deliveries at the head of one target's queue, to send in order.
 pub struct Run {
     pub queue: String,
-    pub destination: std::result::Result<Destination, String>,
+    pub destination: Result<Destination, String>,
     pub deliveries: Vec<Due>,
 }
 
@@ -275,7 +275,7 @@ pub fn claim(
             })
             .collect();
         if !deliveries.is_empty() {
-            let destination = destination(conn, vault, &queue)?;
+            let destination = destination(conn, vault, &queue);
             runs.push(Run {
                 queue,
                 destination,
@@ -287,24 +287,36 @@ pub fn claim(
 }
 
 /// Where a queue's deliveries go, read when they are sent, so a changed URL
-/// or secret applies to deliveries already queued.
-fn destination(
-    conn: &Connection,
-    vault: &Vault,
-    queue: &str,
-) -> Result<std::result::Result<Destination, String>> {
-    let id = |rest: &str| {
-        rest.parse::<i64>()
-            .map_err(|_| Error::internal(format!("bad delivery queue {queue}")))
+/// or secret applies to deliveries already queued. When nothing can be sent
+/// (the webhook is inactive, the inbox has no callback URL, a secret cannot
+/// be opened) the reason fails the head delivery, and the other queues go on.
+fn destination(conn: &Connection, vault: &Vault, queue: &str) -> Result<Destination, String> {
+    let found = if let Some(webhook_id) = queue.strip_prefix('w') {
+        webhook_destination(conn, vault, webhook_id)
+    } else {
+        inbox_destination(conn, vault, queue.trim_start_matches('i'))
     };
-    if let Some(webhook_id) = queue.strip_prefix('w') {
-        let webhook = webhooks::by_id(conn, id(webhook_id)?)?;
-        return Ok(Ok(Destination {
-            keys: webhook.signing_keys(vault, now())?,
-            url: webhook.url,
-        }));
+    found.unwrap_or_else(|e| {
+        tracing::warn!(queue, error = ?e, "a delivery target cannot be loaded");
+        Err(format!("the target cannot be loaded: {e:?}"))
+    })
+}
+
+type Found = Result<Result<Destination, String>>;
+
+fn webhook_destination(conn: &Connection, vault: &Vault, id: &str) -> Found {
+    let webhook = webhooks::by_id(conn, queue_id(id)?)?;
+    if !webhook.active {
+        return Ok(Err("the webhook is not active".into()));
     }
-    let inbox = inboxes::by_id(conn, id(queue.trim_start_matches('i'))?)?;
+    Ok(Ok(Destination {
+        keys: webhook.signing_keys(vault, now())?,
+        url: webhook.url,
+    }))
+}
+
+fn inbox_destination(conn: &Connection, vault: &Vault, id: &str) -> Found {
+    let inbox = inboxes::by_id(conn, queue_id(id)?)?;
     let (Some(url), Some(secret)) = (inbox.callback_url(), inbox.secret(vault)?) else {
         return Ok(Err("the inbox has no callback URL".into()));
     };
@@ -312,6 +324,11 @@ fn destination(
         url: url.to_string(),
         keys: vec![signing::key_of(&secret)?],
     }))
+}
+
+fn queue_id(id: &str) -> Result<i64> {
+    id.parse()
+        .map_err(|_| Error::internal(format!("bad delivery queue id {id}")))
 }
 
 /// Records each outcome: a success completes the delivery (and marks a
