@@ -714,3 +714,37 @@ fn kill_9_in_a_burst_of_changes_delivers_every_committed_event_after_restart() {
         missing.len()
     );
 }
+
+#[test]
+fn finished_deliveries_older_than_the_retention_are_pruned() {
+    let t = app();
+    let receiver = Receiver::start();
+    let (webhook, _) = subscribe(&t, &receiver.url, json!({"events": ["contact_created"]}));
+    for _ in 0..2 {
+        t.admin()
+            .post(
+                &t.account_path(&format!("/webhooks/{webhook}/test")),
+                json!({}),
+            )
+            .expect(200);
+    }
+    let db = t.db();
+    let month_ago = deskwoot::db::now() - 30 * 86_400;
+    let pruned = db
+        .write_blocking(|tx| {
+            tx.execute(
+                "UPDATE webhook_deliveries SET completed_at = ?1 WHERE id = 1",
+                [month_ago],
+            )?;
+            let cutoff = deskwoot::db::now() - 14 * 86_400;
+            deskwoot::domain::webhook_deliveries::prune(tx, cutoff, 1000)
+        })
+        .unwrap();
+    assert_eq!(pruned, 1);
+    assert_eq!(t.count("webhook_deliveries"), 1, "the recent one stays");
+    assert_eq!(
+        t.count("webhook_attempts"),
+        1,
+        "attempts go with their delivery"
+    );
+}
