@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::attachments;
 use crate::error::Error;
+use crate::events::worker::OutboxWorker;
 use crate::http;
 use crate::rate_limit::{self, RateLimiter};
 use crate::realtime::Hub;
@@ -31,6 +32,7 @@ pub struct Server {
     http: actix_web::dev::Server,
     addrs: Vec<SocketAddr>,
     db: Db,
+    outbox: OutboxWorker,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,8 @@ pub enum StartError {
     Vault(String, std::io::Error),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    #[error("cannot start the webhook delivery threads: {0}")]
+    Outbox(std::io::Error),
 }
 
 /// Creates the data directory and its attachments folder, then opens the
@@ -76,6 +80,7 @@ impl Server {
             Duration::from_secs(settings.realtime.presence_grace_secs),
         );
         let settings = Arc::new(settings);
+        let outbox_vault = vault.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub: hub.clone(),
@@ -111,12 +116,15 @@ impl Server {
             .bind(&bind)
             .map_err(|e| StartError::Bind(bind.clone(), e))?;
         let addrs = server.addrs();
-        crate::jobs::start(db.clone());
+        let outbox = OutboxWorker::start(db.clone(), outbox_vault, settings.webhooks.clone())
+            .map_err(StartError::Outbox)?;
+        crate::jobs::start(db.clone(), &settings);
         actix_web::rt::spawn(hub.run());
         Ok(Server {
             http: server.run(),
             addrs,
             db,
+            outbox,
         })
     }
 
@@ -130,11 +138,16 @@ impl Server {
     }
 
     /// Serves until the server is stopped (SIGTERM, SIGINT or the handle),
-    /// then checkpoints the WAL so the database is one file again.
+    /// then stops the outbox worker and checkpoints the WAL so the database
+    /// is one file again.
     pub async fn run(self) -> std::io::Result<()> {
         self.http.await?;
-        let db = self.db.clone();
-        let checkpoint = web::block(move || db.checkpoint()).await;
+        let (db, outbox) = (self.db.clone(), self.outbox);
+        let checkpoint = web::block(move || {
+            outbox.stop();
+            db.checkpoint()
+        })
+        .await;
         match checkpoint {
             Ok(Ok(())) => tracing::info!("database checkpointed; bye"),
             Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint at shutdown failed"),

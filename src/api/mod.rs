@@ -22,6 +22,7 @@ mod profile;
 mod realtime;
 mod search;
 mod teams;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -169,4 +170,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     contacts::routes(cfg);
     realtime::routes(cfg);
     client::routes(cfg);
+    webhooks::routes(cfg);
 }

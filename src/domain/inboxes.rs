@@ -238,6 +238,15 @@ impl Inbox {
         }
     }
 
+    /// Where an API channel's outgoing messages are POSTed, if anywhere.
+    pub fn callback_url(&self) -> Option<&str> {
+        self.settings
+            .webhook_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .filter(|_| self.channel_type == ChannelType::Api)
+    }
+
     /// The identity-verification (and callback-signing) secret, opened.
     pub fn secret(&self, vault: &Vault) -> Result<Option<String>> {
         self.sealed_secret
@@ -411,6 +420,14 @@ pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> Result<Inbox> {
             named_params! {":id": id, ":workspace_id": workspace_id},
             from_row,
         )
+        .optional()?
+        .ok_or(Error::NotFound("inbox"))
+}
+
+/// An inbox by id alone, for the delivery worker.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Inbox> {
+    conn.prepare_cached("SELECT * FROM inboxes WHERE id = ?1")?
+        .query_row([id], from_row)
         .optional()?
         .ok_or(Error::NotFound("inbox"))
 }

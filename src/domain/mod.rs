@@ -21,4 +21,6 @@ pub mod teams;
 pub mod users;
 pub mod validate;
 pub mod visitors;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod workspaces;

@@ -2,12 +2,17 @@
 //! transaction as the change that caused it. The `events` table is the outbox
 //! that webhooks drain and the log that live sockets resume from.
 
+pub mod courier;
+pub mod outbox;
+pub mod signing;
+pub mod worker;
+
 use rusqlite::{Connection, Transaction, named_params};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::db::now;
-use crate::domain::{contacts, conversations, inboxes, messages};
+use crate::domain::{contacts, conversations, inboxes, messages, webhooks};
 use crate::error::Result;
 
 /// One attribute's value before and after a change.
@@ -75,6 +80,11 @@ pub enum Event {
         name: String,
         data: Value,
     },
+    /// A webhook was disabled for failing (or for a 410 Gone); its payload is
+    /// the webhook with `disabled_reason`.
+    WebhookDisabled {
+        webhook_id: i64,
+    },
 }
 
 impl Event {
@@ -91,6 +101,7 @@ impl Event {
             Event::ContactCreated { .. } => "contact_created",
             Event::WebwidgetTriggered { .. } => "webwidget_triggered",
             Event::ContactUpdated { .. } => "contact_updated",
+            Event::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 
@@ -222,6 +233,17 @@ fn payload_of(conn: &Connection, event: &Event) -> Result<(Map<String, Value>, S
                 "event_info": {"name": name, "data": data},
             });
             Ok((to_object(&object)?, scope))
+        }
+        Event::WebhookDisabled { webhook_id } => {
+            let webhook = webhooks::by_id(conn, *webhook_id)?;
+            let scope = Scope {
+                workspace_id: webhook.account_id,
+                inbox_id: None,
+                conversation_id: None,
+                contact_id: None,
+                private: false,
+            };
+            Ok((to_object(&webhook)?, scope))
         }
     }
 }

@@ -24,3 +24,5 @@ mod rate_limits;
 mod teams;
 mod tokens;
 mod visibility;
+mod webhook_callbacks;
+mod webhooks;
