@@ -8,7 +8,10 @@ use serde_json::{Map, Value};
 use crate::auth::secret;
 use crate::auth::vault::Vault;
 use crate::db::now;
+use crate::domain::memberships::{self, Group};
 use crate::domain::{agents, validate};
+
+pub use crate::domain::memberships::MemberChange;
 use crate::error::{Error, FieldError, Result};
 
 pub const NAME_MAX: usize = 100;
@@ -223,6 +226,15 @@ impl Inbox {
         }
     }
 
+    /// Where an API channel's outgoing messages are POSTed, if anywhere.
+    pub fn callback_url(&self) -> Option<&str> {
+        self.settings
+            .webhook_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .filter(|_| self.channel_type == ChannelType::Api)
+    }
+
     /// The identity-verification (and callback-signing) secret, opened.
     pub fn secret(&self, vault: &Vault) -> Result<Option<String>> {
         self.sealed_secret
@@ -331,6 +343,7 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
             ));
         }
     }
+    check_triggers(&s.triggers, &mut problems);
     let mut days_seen = [false; 7];
     for hours in &s.working_hours {
         let day = usize::from(hours.day_of_week);
@@ -353,7 +366,6 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
             ));
         }
     }
-    check_triggers(&s.triggers, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -456,6 +468,14 @@ pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> Result<Inbox> {
         .ok_or(Error::NotFound("inbox"))
 }
 
+/// An inbox by id alone, for the delivery worker.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Inbox> {
+    conn.prepare_cached("SELECT * FROM inboxes WHERE id = ?1")?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or(Error::NotFound("inbox"))
+}
+
 /// An inbox by its public identifier: a widget's website token or an API
 /// channel's inbox identifier.
 pub fn find_public(conn: &Connection, identifier: &str) -> Result<Inbox> {
@@ -527,19 +547,7 @@ pub fn delete(tx: &Transaction, workspace_id: i64, id: i64) -> Result<()> {
 /// The agents who work an inbox.
 pub fn members(conn: &Connection, workspace_id: i64, inbox_id: i64) -> Result<Vec<agents::Agent>> {
     get(conn, workspace_id, inbox_id)?;
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT user_id FROM inbox_members WHERE inbox_id = ?1")?
-        .query_map([inbox_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    agents::list_by_ids(conn, workspace_id, &ids)
-}
-
-/// How a members call changes the set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberChange {
-    Add,
-    Replace,
-    Remove,
+    memberships::members(conn, Group::Inbox, workspace_id, inbox_id)
 }
 
 pub fn change_members(
@@ -550,21 +558,5 @@ pub fn change_members(
     how: MemberChange,
 ) -> Result<Vec<agents::Agent>> {
     get(tx, workspace_id, inbox_id)?;
-    agents::check_members_of(tx, workspace_id, user_ids, "user_ids")?;
-    if how == MemberChange::Replace {
-        tx.execute("DELETE FROM inbox_members WHERE inbox_id = ?1", [inbox_id])?;
-    }
-    for user_id in user_ids {
-        if how == MemberChange::Remove {
-            tx.prepare_cached("DELETE FROM inbox_members WHERE inbox_id = ?1 AND user_id = ?2")?
-                .execute([inbox_id, *user_id])?;
-        } else {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO inbox_members (inbox_id, user_id, created_at)
-                 VALUES (?1, ?2, ?3)",
-            )?
-            .execute([inbox_id, *user_id, now()])?;
-        }
-    }
-    members(tx, workspace_id, inbox_id)
+    memberships::change(tx, Group::Inbox, workspace_id, inbox_id, user_ids, how)
 }
