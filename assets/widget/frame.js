@@ -106,15 +106,27 @@ function size(bytes) {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
+// The visitor's record (source_id, pubsub_token, last event id). Browsers
+// that block storage in third-party frames would forget it on every page, so
+// the loader keeps it in the host page's storage and hands it over at init;
+// the pop-out window, a first-party page, keeps its own.
 const store = {
+  value: null,
   get() {
+    if (!standalone) return this.value || {};
     try { return JSON.parse(localStorage.getItem(STORE_KEY)) || {}; } catch { return {}; }
   },
   set(value) {
-    try { localStorage.setItem(STORE_KEY, JSON.stringify(value)); } catch { /* private mode: memory only */ }
+    this.value = value;
+    if (!standalone) return tell({ type: 'store', data: value });
+    try {
+      if (value) localStorage.setItem(STORE_KEY, JSON.stringify(value));
+      else localStorage.removeItem(STORE_KEY);
+    } catch { /* memory only */ }
+    return undefined;
   },
   clear() {
-    try { localStorage.removeItem(STORE_KEY); } catch { /* nothing stored */ }
+    this.set(null);
   },
 };
 
@@ -157,7 +169,7 @@ const commands = {
 
 window.addEventListener('message', (e) => {
   const m = e.data;
-  if (standalone || e.source !== window.parent || !m || m.deskwoot !== 1 || !commands[m.cmd]) return;
+  if (standalone || e.source !== window.parent || !m || m.deskwoot !== 1 || !Object.hasOwn(commands, m.cmd)) return;
   if (m.cmd === 'init') {
     if (parentOrigin) return;
     parentOrigin = e.origin;
@@ -169,7 +181,8 @@ window.addEventListener('message', (e) => {
     .catch((error) => fail(error, false));
 });
 
-function init(settings, page) {
+function init(settings, page, saved) {
+  store.value = saved && typeof saved === 'object' ? saved : null;
   for (const key of Object.keys(state.settings)) {
     if (settings && settings[key] !== undefined) state.settings[key] = settings[key];
   }
@@ -373,7 +386,7 @@ function adoptContact(contact, userKey) {
   if (!same) state.lastEvent = null;
   persist();
   connect();
-  for (const e of state.pending.events.splice(0)) sendEvent(e.name, e.data);
+  for (const e of state.pending.events.splice(0)) sendEvent(e.name, e.data).catch((error) => fail(error, false));
   return state.contact;
 }
 
@@ -399,6 +412,8 @@ async function resume() {
   state.lastEvent = saved.last_event || null;
   connect();
   await loadConversations();
+  // A new page of the site: agents see where the visitor is now.
+  if (state.conversation) setPage(state.page);
 }
 
 async function loadConversations() {
@@ -520,7 +535,7 @@ function disconnect() {
 
 let typingTimer = null;
 function onFrame({ event, data }) {
-  if (!data) return;
+  if (!data || typeof data !== 'object') return;
   const current = state.conversation && state.conversation.id;
   switch (event) {
     case 'message.created':
@@ -550,6 +565,11 @@ function onFrame({ event, data }) {
       if (on) typingTimer = setTimeout(() => { el.typing.textContent = ''; }, 30000);
       break;
     }
+    case 'resync':
+      // Too much was missed to replay: read the conversation afresh.
+      historyLoad = null;
+      loadConversations().then(() => state.open && loadHistory());
+      break;
     case 'presence.update':
       if (typeof data.online_agents === 'number') {
         state.online = data.online_agents;

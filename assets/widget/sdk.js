@@ -64,12 +64,19 @@
     return { url: location.href, title: d.title, referrer: d.referrer };
   }
 
-  // Proactive triggers: each shown at most once per browser session.
-  var seenKey, seen = [], pageStart = Date.now(), lastHref = location.href, scrollWatched = false;
+  // The visitor's record lives in this page's storage, not the frame's:
+  // browsers that block third-party storage would forget it on every page.
+  var recordKey, seenKey, seen = [], pageStart = Date.now(), lastHref = location.href, scrollWatched = false;
 
-  function loadSeen() {
-    seenKey = 'deskwoot:' + token + ':triggers';
-    try { seen = JSON.parse(sessionStorage.getItem(seenKey)) || []; } catch (e) { seen = []; }
+  function load(key, area) {
+    try { return JSON.parse(w[area].getItem(key)); } catch (e) { return null; }
+  }
+
+  function save(key, value, area) {
+    try {
+      if (value == null) w[area].removeItem(key);
+      else w[area].setItem(key, JSON.stringify(value));
+    } catch (e) { /* storage blocked: kept in memory only */ }
   }
 
   function urlMatches(pattern, href) {
@@ -95,8 +102,9 @@
         : kind === 'scroll_depth' ? scrollPercent() >= +t.value
         : name === t.value;
       if (!hit) return;
+      // Proactive triggers: each shown at most once per browser session.
       seen.push(t.id);
-      try { sessionStorage.setItem(seenKey, JSON.stringify(seen)); } catch (e) { /* kept in memory */ }
+      save(seenKey, seen, 'sessionStorage');
       command('proactive', t);
     });
   }
@@ -122,7 +130,7 @@
     var m = e.data;
     if (!m || m.deskwoot !== 1) return;
     if (m.type === 'loaded') {
-      post({ cmd: 'init', args: [settings, page()] });
+      post({ cmd: 'init', args: [settings, page(), load(recordKey, 'localStorage')] });
     } else if (m.type === 'ready') {
       ready = api.hasLoaded = true;
       triggers = Array.isArray(m.triggers) ? m.triggers : [];
@@ -147,6 +155,8 @@
         emit('opened');
       }
       if (!open && was) emit('closed');
+    } else if (m.type === 'store') {
+      save(recordKey, m.data, 'localStorage');
     } else if (m.type === 'event') {
       emit(m.name, m.data);
     }
@@ -159,7 +169,9 @@
     if (!token || !base) return;
     started = true;
     origin = new URL(base, location.href).origin;
-    loadSeen();
+    recordKey = 'deskwoot:' + token;
+    seenKey = recordKey + ':triggers';
+    seen = load(seenKey, 'sessionStorage') || [];
     host = d.createElement('deskwoot-widget');
     var root = host.attachShadow({ mode: 'open' });
     try {

@@ -54,10 +54,10 @@ function cleanEnv() {
 }
 
 /**
- * Starts `deskwoot serve` with a fresh workspace; returns its URL, an admin
- * token and `api(method, path, body)` for REST calls.
+ * Starts `deskwoot serve` with a fresh workspace (and `extraEnv` settings);
+ * returns its URL, an admin token and `api(method, path, body)` for REST calls.
  */
-export async function startDeskwoot() {
+export async function startDeskwoot(extraEnv = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`no deskwoot binary at ${BIN}: run cargo build first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deskwoot-browser-'));
   const port = await freePort();
@@ -69,6 +69,10 @@ export async function startDeskwoot() {
     // The tests are the only client; the limits are tested elsewhere.
     DESKWOOT__RATE_LIMIT__PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__UNAUTHENTICATED_PER_MINUTE: '100000',
+    DESKWOOT__RATE_LIMIT__VISITOR_CONTACTS_PER_MINUTE: '100000',
+    DESKWOOT__RATE_LIMIT__VISITOR_CONVERSATIONS_PER_MINUTE: '100000',
+    DESKWOOT__RATE_LIMIT__VISITOR_MESSAGES_PER_MINUTE: '100000',
+    ...extraEnv,
   };
   const run = (args) => execFileSync(BIN, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
   run(['setup', '--workspace', 'Acme', '--name', 'Alice Admin', '--email', 'alice@acme.test', '--password', PASSWORD]);
@@ -317,4 +321,12 @@ export function waitForWidgetEvent(page, name, count = 1) {
     const events = await widgetEvents(page, name);
     return events.length >= count && events;
   }, { what: `the ${name} event` });
+}
+
+/**
+ * The visitor's record (source_id, pubsub_token, ...), which the loader keeps
+ * in the host page's localStorage.
+ */
+export function visitorRecord(page, websiteToken) {
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) || 'null'), `deskwoot:${websiteToken}`);
 }

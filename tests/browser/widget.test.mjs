@@ -291,6 +291,33 @@ test('the frame refuses host pages outside the inbox allowed domains', async () 
   browser.clearProblems();
 });
 
+test('business hours: outside them the away message shows, judged in the inbox time zone', async () => {
+  const timezone = 'Pacific/Kiritimati'; // UTC+14: often another day than UTC
+  const weekday = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short' }).format(new Date());
+  const today = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(weekday);
+  const openOn = (day) => [0, 1, 2, 3, 4, 5, 6].map((d) => (d === day
+    ? { day_of_week: d, open_all_day: true } : { day_of_week: d, closed_all_day: true }));
+  const away = 'We are back tomorrow at 9:00.';
+  for (const [day, shown] of [[today, false], [(today + 1) % 7, true]]) {
+    const hours = await createWidgetInbox(server, {
+      working_hours_enabled: true, timezone, working_hours: openOn(day), out_of_office_message: away,
+    }, `Hours ${day}`);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(site.page({ token: hours.website_token }));
+    await waitForWidgetEvent(page, 'ready');
+    const frame = await widgetFrame(page);
+    await page.evaluate(() => window.$deskwoot.open());
+    await waitForWidgetEvent(page, 'opened');
+    assert.equal(await frame.locator('#dw-away').isVisible(), shown);
+    if (shown) {
+      assert.equal(await frame.locator('#dw-away').textContent(), away);
+      assert.equal(await frame.locator('#dw-status-text').textContent(), "We're away right now");
+    }
+    await context.close();
+  }
+});
+
 test('sizes: the loader is under 5 KB gzipped, all a visitor loads before opening under 30 KB', async (t) => {
   const gzipped = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
   const get = async (p) => Buffer.from(await (await fetch(server.url + p)).arrayBuffer());
