@@ -502,12 +502,17 @@ function connect() {
   const url = new URL('/ws/visitor', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('pubsub_token', state.contact.pubsub_token);
-  if (state.lastEvent) url.searchParams.set('since', state.lastEvent);
+  const resuming = !!state.lastEvent;
+  if (resuming) url.searchParams.set('since', state.lastEvent);
   const ws = new WebSocket(url);
   socket = ws;
   ws.onopen = () => {
     retries = 0;
     pinger = setInterval(() => ws.send('{"type":"ping"}'), 25000);
+    // Without a `since` nothing is replayed: read what came before the socket.
+    if (!resuming && state.conversation) {
+      api('GET', conversationPath('/messages')).then((list) => (list || []).forEach(upsert)).catch(() => {});
+    }
   };
   ws.onmessage = (e) => {
     let frame;

@@ -1,14 +1,13 @@
 // A visitor and an agent talk through the widget, end to end: the widget
 // uses the public Client API and the visitor websocket; the agent uses the
-// REST API. Needs the Client API (/public/api/v1); on a server without it,
-// these tests are skipped with a note saying so.
+// REST API and the agent websocket.
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 
 import {
-  createWidgetInbox, eventually, hasClientApi, launchBrowser, sleep, startDeskwoot, startHostSite,
+  createWidgetInbox, eventually, launchBrowser, startDeskwoot, startHostSite,
   visitorRecord, waitForWidgetEvent, widgetEvents, widgetFrame,
 } from './harness.mjs';
 
@@ -20,8 +19,6 @@ const MAX_ATTACHMENT = 1024 * 1024;
 
 const server = await startDeskwoot({ DESKWOOT__STORAGE__MAX_ATTACHMENT_SIZE: String(MAX_ATTACHMENT) });
 const inbox = await createWidgetInbox(server, { welcome_title: 'Acme support' });
-const skip = !(await hasClientApi(server, inbox.website_token))
-  && 'needs the Client API (/public/api/v1) and the visitor websocket from main';
 let site;
 let browser;
 
@@ -72,7 +69,7 @@ async function agentView(displayId) {
 const reply = (displayId, content) =>
   server.api('POST', server.account(`/conversations/${displayId}/messages`), { content, message_type: 'outgoing' });
 
-test('a visitor message reaches the agents over the API, with the page it was sent from', { skip }, async () => {
+test('a visitor message reaches the agents over the API, with the page it was sent from', async () => {
   browser.clearProblems();
   const { context, page, frame } = await visitAndOpen({ path: '/orders/1234' });
   await say(frame, 'Hello, where is my order?');
@@ -92,12 +89,11 @@ test('a visitor message reaches the agents over the API, with the page it was se
   await context.close();
 });
 
-test('an agent reply over the API appears in the widget within a second, without a reload', { skip }, async () => {
+test('an agent reply over the API appears in the widget within a second, without a reload', async () => {
   browser.clearProblems();
   const { context, page, frame } = await visitAndOpen();
   await say(frame, 'Do you ship to Norway?');
   const [conversation] = await conversationsOf(page);
-  await sleep(300); // the socket is up by now
   const started = Date.now();
   assert.equal((await reply(conversation.id, 'Yes, in three days.')).status, 200);
   await frame.locator('.msg.out', { hasText: 'Yes, in three days.' }).waitFor({ timeout: 1000 });
@@ -136,7 +132,7 @@ test('an agent reply over the API appears in the widget within a second, without
   await context.close();
 });
 
-test('typing shows both ways: the agent sees the visitor type, the visitor sees the agent', { skip }, async () => {
+test('typing shows both ways: the agent sees the visitor type, the visitor sees the agent', async () => {
   const { context, page, frame } = await visitAndOpen();
   await say(frame, 'Can I change my order?');
   const [conversation] = await conversationsOf(page);
@@ -167,7 +163,7 @@ test('typing shows both ways: the agent sees the visitor type, the visitor sees 
   await context.close();
 });
 
-test('setUser with a valid hash marks the contact verified; a wrong hash is refused', { skip }, async () => {
+test('setUser with a valid hash marks the contact verified; a wrong hash is refused', async () => {
   const hash = (identifier) => crypto.createHmac('sha256', inbox.hmac_token).update(identifier).digest('hex');
   const { context, page, frame } = await visitAndOpen();
   await page.evaluate(([id, h]) => window.$deskwoot.setUser(id, { name: 'Vera Visitor', email: 'vera@example.com', identifier_hash: h }),
@@ -193,7 +189,7 @@ test('setUser with a valid hash marks the contact verified; a wrong hash is refu
   await stranger.context.close();
 });
 
-test('attachments: picked, dropped and pasted files upload with previews', { skip }, async () => {
+test('attachments: picked, dropped and pasted files upload with previews', async () => {
   browser.clearProblems();
   const { context, page, frame } = await visitAndOpen();
   await frame.setInputFiles('#dw-file', { name: 'receipt.png', mimeType: 'image/png', buffer: PNG });
@@ -234,7 +230,7 @@ test('attachments: picked, dropped and pasted files upload with previews', { ski
   await context.close();
 });
 
-test('host page commands reach the contact and the conversation', { skip }, async () => {
+test('host page commands reach the contact and the conversation', async () => {
   browser.clearProblems();
   await server.api('POST', server.account('/labels'), { title: 'vip' });
   const { context, page, frame } = await visitAndOpen();
@@ -272,7 +268,7 @@ test('host page commands reach the contact and the conversation', { skip }, asyn
   await context.close();
 });
 
-test('a conversation started after a proactive trigger records the message the visitor saw', { skip }, async () => {
+test('a conversation started after a proactive trigger records the message the visitor saw', async () => {
   const proactive = await createWidgetInbox(server, {
     triggers: [{ id: 'plans', kind: 'event', value: 'pricing', message: 'Questions about our plans?' }],
   }, 'Proactive');
@@ -293,7 +289,7 @@ test('a conversation started after a proactive trigger records the message the v
   await context.close();
 });
 
-test('reset() on logout forgets the visitor: the next message starts afresh', { skip }, async () => {
+test('reset() on logout forgets the visitor: the next message starts afresh', async () => {
   const { context, page, frame } = await visitAndOpen();
   await say(frame, 'Signed in question');
   const before0 = await visitorRecord(page, inbox.website_token);

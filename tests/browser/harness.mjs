@@ -120,14 +120,6 @@ export async function createWidgetInbox(server, settings = {}, name = 'Website')
   return res.body;
 }
 
-/** Whether the server has the public Client API (`/public/api/v1`) yet. */
-export async function hasClientApi(server, websiteToken) {
-  const res = await fetch(`${server.url}/public/api/v1/inboxes/${websiteToken}`);
-  if (res.status !== 404) return true;
-  const body = await res.json().catch(() => ({}));
-  return body.message !== 'no such route';
-}
-
 /** The host page's policy: the strict one of the issue. */
 export const strictCsp = (deskwoot) =>
   `default-src 'self'; script-src 'self' ${deskwoot}; frame-src ${deskwoot}; connect-src ${deskwoot}`;
