@@ -31,8 +31,16 @@
   var queue = [], listeners = {}, triggers = [];
   var chatwootEvents = { ready: 'ready', message: 'on-message', error: 'error', opened: 'opened', closed: 'closed' };
 
+  // Only plain data crosses: a setting or argument holding a function or a
+  // DOM node would make postMessage throw in the host page's code.
   function post(msg) {
     msg.deskwoot = 1;
+    try {
+      msg = JSON.parse(JSON.stringify(msg));
+    } catch (e) {
+      emit('error', { code: 'invalid_argument', message: String(e) });
+      return;
+    }
     frame.contentWindow.postMessage(msg, origin);
   }
 
