@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -10,6 +11,8 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod jobs;
+pub mod lock;
 pub mod logging;
+pub mod metrics;
 pub mod rate_limit;
 pub mod server;

@@ -15,6 +15,7 @@ mod health;
 mod inboxes;
 mod items;
 mod labels;
+mod metrics;
 mod multipart;
 mod profile;
 mod search;
@@ -149,6 +150,7 @@ where
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
+    metrics::routes(cfg);
     auth::routes(cfg);
     profile::routes(cfg);
     accounts::routes(cfg);

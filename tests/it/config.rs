@@ -99,6 +99,41 @@ fn invalid_values_are_all_reported_with_their_keys() {
 }
 
 #[test]
+fn backup_and_metrics_settings_are_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("bad.toml"),
+        "[backup]\nschedule = \"at three\"\nkeep = 0\n[metrics]\nallow = [\"127.0.0.1\", \"::1/128\"]\n",
+    )
+    .unwrap();
+    let out = deskwoot_command(dir.path())
+        .args(["serve", "--config", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("backup.schedule"), "{stderr}");
+    assert!(stderr.contains("backup.keep"), "{stderr}");
+    assert!(stderr.contains("metrics.allow[0]"), "{stderr}");
+    assert!(!stderr.contains("metrics.allow[1]"), "{stderr}");
+
+    for (schedule, ok) in [
+        ("", true),
+        ("0 3 * * *", true),
+        ("*/10 * * * * *", true),
+        ("0 25 * * *", false),
+        ("0 3 * *", false),
+    ] {
+        let out = deskwoot_command(dir.path())
+            .args(["token", "list"])
+            .env("DESKWOOT__BACKUP__SCHEDULE", schedule)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.success(), ok, "{schedule:?}: {out:?}");
+    }
+}
+
+#[test]
 fn a_missing_config_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = deskwoot_command(dir.path())
