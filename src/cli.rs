@@ -184,8 +184,8 @@ fn serve(settings: Settings) -> Result<(), Failure> {
 fn backup(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
     let manifest = backup::create(&settings.storage.data_dir, file)?;
     println!(
-        "Backed up {} files ({} bytes, schema version {}) to {}.",
-        manifest.files.len(),
+        "Backed up {} ({} bytes, schema version {}) to {}.",
+        files(manifest.files.len()),
         manifest.total_size(),
         manifest.schema_version,
         file.display()
@@ -198,8 +198,8 @@ fn restore(settings: &Settings, file: &std::path::Path, force: bool) -> Result<(
     let restored = backup::restore(file, data_dir, force)?;
     let m = &restored.manifest;
     println!(
-        "Restored {} files ({} bytes) from {}, made by Deskwoot {} at {} (schema version {}), into {}.",
-        m.files.len(),
+        "Restored {} ({} bytes) from {}, made by Deskwoot {} at {} (schema version {}), into {}.",
+        files(m.files.len()),
         m.total_size(),
         file.display(),
         m.deskwoot_version,
@@ -214,6 +214,15 @@ fn restore(settings: &Settings, file: &std::path::Path, force: bool) -> Result<(
         );
     }
     Ok(())
+}
+
+/// "1 file", "3 files".
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".into()
+    } else {
+        format!("{n} files")
+    }
 }
 
 fn open(settings: &Settings) -> Result<Db, Failure> {

@@ -2,7 +2,7 @@
 //! committed before it began; restore checks the archive whole, refuses while a
 //! server runs, and keeps the data it replaces; scheduled backups are pruned.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,33 +12,39 @@ use deskwoot::db::Db;
 use serde_json::json;
 
 use crate::attachments::{PNG, path_of, upload};
+use crate::cli::run;
+use crate::crash::setup_with_token;
 use crate::support::{Client, ServeProcess, TestApp, deskwoot_command};
-
-/// `deskwoot ARGS` with its data directory at `data_dir`.
-fn run(data_dir: &Path, args: &[&str]) -> Output {
-    let cwd = data_dir.parent().expect("data dir has a parent");
-    deskwoot_command(cwd)
-        .args(args)
-        .env("DESKWOOT__STORAGE__DATA_DIR", data_dir)
-        .output()
-        .expect("deskwoot runs")
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn message_ids(data_dir: &Path) -> Vec<i64> {
+/// A data directory in `dir` made by `setup`, and its backup `dir/name`.
+fn set_up_and_back_up(dir: &Path, name: &str) -> PathBuf {
+    setup_with_token(dir);
+    let archive = dir.join(name);
+    let out = run(dir, &["backup", archive.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    archive
+}
+
+/// The first column of `sql`'s rows in the database of `data_dir`.
+fn column<T: rusqlite::types::FromSql>(data_dir: &Path, sql: &str) -> Vec<T> {
     Db::open(&data_dir.join("deskwoot.db"), 1)
         .unwrap()
         .read_blocking(|c| {
-            let mut stmt = c.prepare("SELECT id FROM messages")?;
-            let ids = stmt
+            let mut stmt = c.prepare(sql)?;
+            let values = stmt
                 .query_map([], |r| r.get(0))?
-                .collect::<Result<Vec<i64>, _>>()?;
-            Ok(ids)
+                .collect::<Result<Vec<T>, _>>()?;
+            Ok(values)
         })
         .unwrap()
+}
+
+fn workspace_names(data_dir: &Path) -> Vec<String> {
+    column(data_dir, "SELECT name FROM workspaces ORDER BY id")
 }
 
 #[test]
@@ -80,7 +86,8 @@ fn a_backup_taken_under_load_restores_every_row_committed_before_it_began() {
     let archive = work.path().join("mid-way.tar");
     // Every write acknowledged by now committed before the backup began.
     let before_backup = acknowledged.lock().unwrap().clone();
-    let out = run(t.data_dir(), &["backup", archive.to_str().unwrap()]);
+    let app_dir = t.data_dir().parent().unwrap();
+    let out = run(app_dir, &["backup", archive.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let during_backup = acknowledged.lock().unwrap().len();
     std::thread::sleep(Duration::from_millis(200));
@@ -94,13 +101,11 @@ fn a_backup_taken_under_load_restores_every_row_committed_before_it_began() {
     );
     assert!(!work.path().join("mid-way.tar.tmp").exists());
 
-    let fresh = work.path().join("restored");
-    let out = run(&fresh, &["restore", archive.to_str().unwrap()]);
+    let out = run(work.path(), &["restore", archive.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Restored"));
 
-    let data_dir = fresh.to_str().unwrap();
-    let server = ServeProcess::start(work.path(), &[("DESKWOOT__STORAGE__DATA_DIR", data_dir)]);
+    let server = ServeProcess::start(work.path(), &[]);
     let client = Client::new(&server.base_url, Some(t.admin.token.clone()));
     let inbox_after = client
         .get(&t.account_path(&format!("/inboxes/{inbox}")))
@@ -124,7 +129,7 @@ fn a_backup_taken_under_load_restores_every_row_committed_before_it_began() {
         .to_string();
     assert_eq!(client.get(&path_of(&url)).expect(200).bytes, PNG);
 
-    let restored = message_ids(&fresh);
+    let restored: Vec<i64> = column(&work.path().join("data"), "SELECT id FROM messages");
     let lost: Vec<_> = before_backup
         .iter()
         .filter(|id| !restored.contains(id))
@@ -135,52 +140,17 @@ fn a_backup_taken_under_load_restores_every_row_committed_before_it_began() {
     );
 }
 
-/// A data directory with a workspace, made by `setup`.
-fn set_up(data_dir: &Path) {
-    let out = run(
-        data_dir,
-        &[
-            "setup",
-            "--workspace",
-            "Acme",
-            "--name",
-            "Alice",
-            "--email",
-            "alice@acme.test",
-            "--password",
-            "a long password",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-}
-
-fn workspace_names(data_dir: &Path) -> Vec<String> {
-    Db::open(&data_dir.join("deskwoot.db"), 1)
-        .unwrap()
-        .read_blocking(|c| {
-            let mut stmt = c.prepare("SELECT name FROM workspaces ORDER BY id")?;
-            let names = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<Vec<String>, _>>()?;
-            Ok(names)
-        })
-        .unwrap()
-}
-
 #[test]
 fn restore_is_refused_while_a_server_holds_the_data_dir() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    set_up(&data);
-    let archive = work.path().join("b.tar");
-    assert!(
-        run(&data, &["backup", archive.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let archive = set_up_and_back_up(work.path(), "b.tar");
 
     let server = ServeProcess::start(work.path(), &[]);
-    let out = run(&data, &["restore", "--force", archive.to_str().unwrap()]);
+    let out = run(
+        work.path(),
+        &["restore", "--force", archive.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(message.contains("server"), "{message}");
@@ -206,7 +176,10 @@ fn restore_is_refused_while_a_server_holds_the_data_dir() {
     assert!(stderr(&second).contains("is using the data directory"));
     drop(server);
 
-    let out = run(&data, &["restore", "--force", archive.to_str().unwrap()]);
+    let out = run(
+        work.path(),
+        &["restore", "--force", archive.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -214,24 +187,21 @@ fn restore_is_refused_while_a_server_holds_the_data_dir() {
 fn restoring_over_data_needs_force_and_keeps_the_old_data_aside() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    set_up(&data);
-    let archive = work.path().join("one-workspace.tar");
-    assert!(
-        run(&data, &["backup", archive.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let archive = set_up_and_back_up(work.path(), "one-workspace.tar");
     let db = Db::open(&data.join("deskwoot.db"), 1).unwrap();
     db.write_blocking(|tx| deskwoot::domain::workspaces::create(tx, "Later").map(|_| ()))
         .unwrap();
     drop(db);
 
-    let out = run(&data, &["restore", archive.to_str().unwrap()]);
+    let out = run(work.path(), &["restore", archive.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert_eq!(workspace_names(&data), ["Acme", "Later"]);
 
-    let out = run(&data, &["restore", "--force", archive.to_str().unwrap()]);
+    let out = run(
+        work.path(),
+        &["restore", "--force", archive.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(workspace_names(&data), ["Acme"]);
     let aside: Vec<_> = data
@@ -247,7 +217,10 @@ fn restoring_over_data_needs_force_and_keeps_the_old_data_aside() {
         .collect();
     assert_eq!(aside.len(), 1);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains(aside[0].to_str().unwrap()),
+        String::from_utf8_lossy(&out.stdout).contains(&format!(
+            "data/{}",
+            aside[0].file_name().unwrap().to_string_lossy()
+        )),
         "the output says where the old data is"
     );
     assert_eq!(workspace_names(&aside[0]), ["Acme", "Later"]);
@@ -257,13 +230,7 @@ fn restoring_over_data_needs_force_and_keeps_the_old_data_aside() {
 fn damaged_or_foreign_archives_are_refused_and_nothing_changes() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    set_up(&data);
-    let archive = work.path().join("good.tar");
-    assert!(
-        run(&data, &["backup", archive.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let archive = set_up_and_back_up(work.path(), "good.tar");
     let good = std::fs::read(&archive).unwrap();
 
     // One flipped byte inside the database's content.
@@ -280,12 +247,12 @@ fn damaged_or_foreign_archives_are_refused_and_nothing_changes() {
     for (name, bytes, expected) in cases {
         let path = work.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let out = run(&data, &["restore", "--force", path.to_str().unwrap()]);
+        let out = run(work.path(), &["restore", "--force", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
         assert!(!stderr(&out).contains("panicked"), "{name}");
     }
-    let missing = run(&data, &["restore", "--force", "absent.tar"]);
+    let missing = run(work.path(), &["restore", "--force", "absent.tar"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("absent.tar"));
 
@@ -304,15 +271,14 @@ fn damaged_or_foreign_archives_are_refused_and_nothing_changes() {
 #[test]
 fn backup_refuses_to_overwrite_and_needs_a_database() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
     let archive = work.path().join("b.tar");
-    let out = run(&data, &["backup", archive.to_str().unwrap()]);
+    let out = run(work.path(), &["backup", archive.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no database"), "{}", stderr(&out));
 
-    set_up(&data);
+    setup_with_token(work.path());
     std::fs::write(&archive, b"precious").unwrap();
-    let out = run(&data, &["backup", archive.to_str().unwrap()]);
+    let out = run(work.path(), &["backup", archive.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("already exists"));
     assert_eq!(std::fs::read(&archive).unwrap(), b"precious");
@@ -353,7 +319,7 @@ fn scheduled_backups_run_while_serving_and_keep_the_newest() {
     let fresh = tempfile::tempdir().unwrap();
     let data = fresh.path().join("data");
     let newest = backups.join(names.last().unwrap());
-    let out = run(&data, &["restore", newest.to_str().unwrap()]);
+    let out = run(fresh.path(), &["restore", newest.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(workspace_names(&data), ["Acme"]);
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::support::{Client, ServeProcess, deskwoot_command};
 
-fn setup_with_token(dir: &std::path::Path) -> String {
+/// `setup` of workspace Acme with alice@acme.test in `dir`, then a full token.
+pub fn setup_with_token(dir: &std::path::Path) -> String {
     let ok = deskwoot_command(dir)
         .args([
             "setup",
