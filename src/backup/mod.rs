@@ -102,7 +102,8 @@ pub fn create(data_dir: &Path, dest: &Path) -> Result<Manifest, BackupError> {
     let schema_version =
         crate::db::schema_version_of(&snapshot.0).map_err(|e| BackupError::Snapshot(e.detail()))?;
 
-    let file = File::create(&partial.0).map_err(io_error(&partial.0))?;
+    // It holds the vault key: private to its owner whatever the umask.
+    let file = create_private(&partial.0).map_err(io_error(&partial.0))?;
     let mut archive = tar::Builder::new(BufWriter::new(file));
     let mut files = vec![append_file(&mut archive, &snapshot.0, DATABASE_FILE)?];
     let key = data_dir.join(KEY_FILE);
@@ -312,6 +313,15 @@ impl Drop for Partial {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.0);
     }
+}
+
+/// Creates the new file `path`, readable and writable by its owner only.
+fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 fn remove_if_present(path: &Path) -> Result<(), BackupError> {

@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
 
-use super::{BackupError, Hashing, MANIFEST_FILE, Manifest, io_error, timestamp};
+use super::{BackupError, Hashing, MANIFEST_FILE, Manifest, create_private, io_error, timestamp};
 use crate::auth::vault::KEY_FILE;
 use crate::config::{ATTACHMENTS_DIR, DATABASE_FILE};
 use crate::lock::DataDirLock;
@@ -102,12 +102,7 @@ fn unpack_verified(archive: &Path, staging: &Path) -> Result<Manifest, BackupErr
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(io_error(parent))?;
         }
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        // Private to the service account, as the key and the server's files are.
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut out = options.open(&dest).map_err(|e| {
+        let mut out = create_private(&dest).map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 damaged(format!("{member} appears twice"))
             } else {

@@ -26,6 +26,8 @@ fn set_up_and_back_up(dir: &Path, name: &str) -> PathBuf {
     let archive = dir.join(name);
     let out = run(dir, &["backup", archive.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::os::unix::fs::PermissionsExt::mode(&archive.metadata().unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "it holds the vault key: private");
     archive
 }
 
