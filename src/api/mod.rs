@@ -17,6 +17,7 @@ mod health;
 mod inboxes;
 mod items;
 mod labels;
+mod metrics;
 mod multipart;
 mod profile;
 mod realtime;
@@ -153,6 +154,7 @@ where
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
+    metrics::routes(cfg);
     auth::routes(cfg);
     profile::routes(cfg);
     accounts::routes(cfg);
