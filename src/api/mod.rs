@@ -12,6 +12,7 @@ mod canned_responses;
 mod contacts;
 mod conversations;
 mod custom_attributes;
+mod dashboard;
 mod health;
 mod inboxes;
 mod items;
@@ -165,4 +166,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     canned_responses::routes(cfg);
     custom_attributes::routes(cfg);
     contacts::routes(cfg);
+    dashboard::routes(cfg);
 }
