@@ -17,6 +17,7 @@ export function Composer({ handle, conversation, onSend }) {
   const [problem, setProblem] = useState(null);
   const box = useRef(null);
   const cannedAll = useRef(null);
+  const cannedTicket = useRef(0);
   const lastTyping = useRef(0);
   const isNote = mode === 'note';
 
@@ -51,16 +52,22 @@ export function Composer({ handle, conversation, onSend }) {
   });
 
   const findCanned = async (value, caret) => {
+    const ticket = ++cannedTicket.current;
     const match = /(?:^|\s)\/([\w-]*)$/.exec(value.slice(0, caret));
     if (!match) return setCanned(null);
+    let all;
     try {
-      cannedAll.current ??= listOf(await api.get(acct('/canned_responses')), 'canned_responses');
+      cannedAll.current ??= api.get(acct('/canned_responses')).then((b) => listOf(b, 'canned_responses'));
+      all = await cannedAll.current;
     } catch (e) {
+      cannedAll.current = null;
       setProblem(e.message);
       return undefined;
     }
+    // Keystrokes may overtake the first load: only the latest one counts.
+    if (ticket !== cannedTicket.current) return undefined;
     const query = match[1].toLowerCase();
-    const items = cannedAll.current
+    const items = all
       .filter((c) => c.short_code.toLowerCase().startsWith(query) || c.content.toLowerCase().includes(query))
       .slice(0, 8);
     setCanned(items.length ? { items, index: 0, query: match[1], caret } : null);
