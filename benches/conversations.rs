@@ -6,6 +6,8 @@
 //! Run: `cargo bench --bench conversations` (or `scripts/bench conversations`).
 //! Set `CONVERSATIONS` to seed a different number (messages are ten each).
 
+mod support;
+
 use std::time::Instant;
 
 use deskwoot::auth::ScopeSet;
@@ -14,7 +16,7 @@ use deskwoot::config::Settings;
 use deskwoot::domain::api_tokens::{self, NewToken};
 use deskwoot::domain::inboxes::{self, ChannelType, NewInbox};
 use deskwoot::domain::{users, workspaces};
-use deskwoot::server::{self, Server};
+use deskwoot::server;
 use rand::Rng;
 
 const WORDS: &[&str] = &[
@@ -62,22 +64,12 @@ fn measure(name: &str, mut request: impl FnMut() -> ureq::http::Response<ureq::B
 }
 
 fn main() {
-    // `cargo test --all-targets` runs this binary without `--bench`: the
-    // benchmark only runs when asked for.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `cargo bench --bench conversations`");
+    if !support::wanted("conversations") {
         return;
     }
-    let conversations: i64 = std::env::var("CONVERSATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let conversations: i64 = support::size("CONVERSATIONS", 100_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::default();
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.storage.data_dir = dir.path().join("data");
-    settings.rate_limit.per_minute = u32::MAX;
-    settings.log.level = "warn".into();
+    let settings = support::settings(dir.path());
 
     let started = Instant::now();
     let token = seed(&settings, conversations);
@@ -87,16 +79,7 @@ fn main() {
         started.elapsed()
     );
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    let server_settings = settings.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = Server::start(server_settings).expect("server starts");
-            tx.send(server.local_addr()).expect("bench alive");
-            server.run().await
-        })
-    });
-    let base = format!("http://{}/api/v1/accounts/1", rx.recv().expect("address"));
+    let base = format!("http://{}/api/v1/accounts/1", support::serve(&settings));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

@@ -17,7 +17,16 @@ pub struct Settings {
     pub server: ServerSettings,
     pub storage: StorageSettings,
     pub rate_limit: RateLimitSettings,
+    pub realtime: RealtimeSettings,
     pub log: LogSettings,
+    pub webhooks: WebhookSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RealtimeSettings {
+    /// Seconds an agent stays shown online after their last socket closes.
+    pub presence_grace_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +69,14 @@ pub struct RateLimitSettings {
     pub unauthenticated_per_minute: u32,
     /// Failed sign-ins per minute allowed for one IP address, and for one email address.
     pub sign_in_failures_per_minute: u32,
+    /// Client API (widget): new contacts per minute from one IP address.
+    pub visitor_contacts_per_minute: u32,
+    /// Client API: new conversations per minute from one IP address.
+    pub visitor_conversations_per_minute: u32,
+    /// Client API: messages per minute from one IP address.
+    pub visitor_messages_per_minute: u32,
+    /// Client API: messages per minute into one inbox, from everyone.
+    pub inbox_messages_per_minute: u32,
     /// Per-endpoint limits that replace the ones above.
     pub overrides: Vec<EndpointLimit>,
 }
@@ -80,6 +97,26 @@ pub struct LogSettings {
     /// A tracing filter: `info`, `debug`, `deskwoot=debug,actix_web=warn`. `RUST_LOG` wins when set.
     pub level: String,
     pub format: LogFormat,
+}
+
+/// Outgoing webhooks and API inbox callbacks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Allow targets that resolve to loopback, private, link-local,
+    /// unique-local, multicast or metadata addresses.
+    pub allow_private_targets: bool,
+    /// Seconds one attempt may take, connecting included.
+    pub timeout_secs: u64,
+    /// Threads sending deliveries in parallel (one target at a time each).
+    pub senders: usize,
+    /// Seconds to wait before each attempt, counted from the previous one;
+    /// the first entry is the delay of the first attempt. Jittered by ±10%.
+    pub retry_schedule: Vec<u64>,
+    /// A subscription whose deliveries have failed for this many days is disabled.
+    pub disable_after_failing_days: u64,
+    /// Days that finished deliveries and their attempts are kept.
+    pub log_retention_days: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,11 +147,29 @@ impl Default for Settings {
                 session_per_minute: 600,
                 unauthenticated_per_minute: 60,
                 sign_in_failures_per_minute: 10,
+                visitor_contacts_per_minute: 10,
+                visitor_conversations_per_minute: 10,
+                visitor_messages_per_minute: 30,
+                inbox_messages_per_minute: 600,
                 overrides: Vec::new(),
+            },
+            realtime: RealtimeSettings {
+                presence_grace_secs: 30,
             },
             log: LogSettings {
                 level: "info".into(),
                 format: LogFormat::Text,
+            },
+            webhooks: WebhookSettings {
+                allow_private_targets: false,
+                timeout_secs: 10,
+                senders: 4,
+                // About three days: at once, 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h.
+                retry_schedule: vec![
+                    0, 5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000, 36000,
+                ],
+                disable_after_failing_days: 3,
+                log_retention_days: 14,
             },
         }
     }
@@ -135,7 +190,9 @@ default_from_settings!(
     ServerSettings => server,
     StorageSettings => storage,
     RateLimitSettings => rate_limit,
+    RealtimeSettings => realtime,
     LogSettings => log,
+    WebhookSettings => webhooks,
 );
 
 /// Why the settings could not be loaded. Every problem is listed with its key.
@@ -174,7 +231,9 @@ impl Settings {
             config::Environment::with_prefix(ENV_PREFIX)
                 .prefix_separator(ENV_SEPARATOR)
                 .separator(ENV_SEPARATOR)
-                .try_parsing(true),
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("webhooks.retry_schedule"),
         );
         let settings: Settings = builder
             .build()
@@ -252,6 +311,7 @@ impl Settings {
                 self.log.level
             ));
         }
+        self.webhooks.validate(&mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -274,6 +334,39 @@ impl Settings {
 
     pub fn attachments_dir(&self) -> PathBuf {
         self.storage.data_dir.join("attachments")
+    }
+}
+
+impl WebhookSettings {
+    /// The longest wait one entry of the retry schedule may ask for: a week.
+    const MAX_RETRY_DELAY: u64 = 7 * 24 * 3600;
+
+    fn validate(&self, problems: &mut Vec<String>) {
+        if !(1..=300).contains(&self.timeout_secs) {
+            problems.push("webhooks.timeout_secs: expected 1 to 300 seconds".into());
+        }
+        if !(1..=64).contains(&self.senders) {
+            problems.push("webhooks.senders: expected 1 to 64".into());
+        }
+        if self.retry_schedule.is_empty() || self.retry_schedule.len() > 50 {
+            problems.push("webhooks.retry_schedule: expected 1 to 50 delays in seconds".into());
+        }
+        if self
+            .retry_schedule
+            .iter()
+            .any(|d| *d > Self::MAX_RETRY_DELAY)
+        {
+            problems.push(format!(
+                "webhooks.retry_schedule: each delay must be at most {} seconds",
+                Self::MAX_RETRY_DELAY
+            ));
+        }
+        if self.disable_after_failing_days == 0 {
+            problems.push("webhooks.disable_after_failing_days: expected at least 1".into());
+        }
+        if self.log_retention_days == 0 {
+            problems.push("webhooks.log_retention_days: expected at least 1".into());
+        }
     }
 }
 

@@ -38,6 +38,10 @@ pub enum Error {
     InsufficientScope(String),
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error(
+        "the identity could not be verified: identifier_hash must be the HMAC-SHA256 of the identifier with the inbox's secret"
+    )]
+    IdentityVerificationFailed,
     #[error("the CSRF token is missing or wrong; send the X-CSRF-Token header from sign-in")]
     CsrfFailed,
     #[error("{0} not found")]
@@ -66,6 +70,7 @@ impl Error {
             Error::InvalidCredentials => "invalid_credentials",
             Error::InsufficientScope(_) => "insufficient_scope",
             Error::Forbidden(_) => "forbidden",
+            Error::IdentityVerificationFailed => "identity_verification_failed",
             Error::CsrfFailed => "csrf_failed",
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
@@ -102,7 +107,9 @@ impl ResponseError for Error {
         match self {
             Error::BadRequest(_) | Error::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Unauthenticated(_) | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Error::Unauthenticated(_)
+            | Error::InvalidCredentials
+            | Error::IdentityVerificationFailed => StatusCode::UNAUTHORIZED,
             Error::InsufficientScope(_) | Error::Forbidden(_) | Error::CsrfFailed => {
                 StatusCode::FORBIDDEN
             }

@@ -13,4 +13,5 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod rate_limit;
+pub mod realtime;
 pub mod server;

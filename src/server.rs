@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -12,12 +13,15 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::attachments;
 use crate::error::Error;
+use crate::events::worker::OutboxWorker;
 use crate::http;
 use crate::rate_limit::{self, RateLimiter};
+use crate::realtime::Hub;
 
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    pub hub: Arc<Hub>,
     pub vault: Vault,
     pub settings: Arc<Settings>,
     pub rate_limiter: RateLimiter,
@@ -28,6 +32,7 @@ pub struct Server {
     http: actix_web::dev::Server,
     addrs: Vec<SocketAddr>,
     db: Db,
+    outbox: OutboxWorker,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +45,8 @@ pub enum StartError {
     Vault(String, std::io::Error),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    #[error("cannot start the webhook delivery threads: {0}")]
+    Outbox(std::io::Error),
 }
 
 /// Creates the data directory and its attachments folder, then opens the
@@ -68,9 +75,15 @@ impl Server {
         let public_url = settings.public_url();
         db.write_blocking(|tx| attachments::set_public_url(tx, &public_url))
             .map_err(StartError::Database)?;
+        let hub = Hub::new(
+            db.clone(),
+            Duration::from_secs(settings.realtime.presence_grace_secs),
+        );
         let settings = Arc::new(settings);
+        let outbox_vault = vault.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
+            hub: hub.clone(),
             vault,
             settings: settings.clone(),
             rate_limiter: RateLimiter::default(),
@@ -103,11 +116,15 @@ impl Server {
             .bind(&bind)
             .map_err(|e| StartError::Bind(bind.clone(), e))?;
         let addrs = server.addrs();
-        crate::jobs::start(db.clone());
+        let outbox = OutboxWorker::start(db.clone(), outbox_vault, settings.webhooks.clone())
+            .map_err(StartError::Outbox)?;
+        crate::jobs::start(db.clone(), &settings);
+        actix_web::rt::spawn(hub.run());
         Ok(Server {
             http: server.run(),
             addrs,
             db,
+            outbox,
         })
     }
 
@@ -121,11 +138,16 @@ impl Server {
     }
 
     /// Serves until the server is stopped (SIGTERM, SIGINT or the handle),
-    /// then checkpoints the WAL so the database is one file again.
+    /// then stops the outbox worker and checkpoints the WAL so the database
+    /// is one file again.
     pub async fn run(self) -> std::io::Result<()> {
         self.http.await?;
-        let db = self.db.clone();
-        let checkpoint = web::block(move || db.checkpoint()).await;
+        let (db, outbox) = (self.db.clone(), self.outbox);
+        let checkpoint = web::block(move || {
+            outbox.stop();
+            db.checkpoint()
+        })
+        .await;
         match checkpoint {
             Ok(Ok(())) => tracing::info!("database checkpointed; bye"),
             Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint at shutdown failed"),

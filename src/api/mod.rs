@@ -9,6 +9,7 @@ mod attachments;
 mod auth;
 pub mod bulk_actions;
 mod canned_responses;
+mod client;
 mod contacts;
 mod conversations;
 mod custom_attributes;
@@ -19,8 +20,10 @@ mod items;
 mod labels;
 mod multipart;
 mod profile;
+mod realtime;
 mod search;
 mod teams;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -166,5 +169,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     canned_responses::routes(cfg);
     custom_attributes::routes(cfg);
     contacts::routes(cfg);
+    realtime::routes(cfg);
+    client::routes(cfg);
+    webhooks::routes(cfg);
     dashboard::routes(cfg);
 }

@@ -125,7 +125,8 @@ async fn authenticate(req: &HttpRequest, db: &Db) -> Result<Caller> {
     ))
 }
 
-async fn authenticate_token(token: String, db: &Db) -> Result<Caller> {
+/// The caller behind an API token (for websockets, which may pass it in the URL).
+pub async fn authenticate_token(token: String, db: &Db) -> Result<Caller> {
     if !secret::is_well_formed_api_token(&token) {
         return Err(Error::Unauthenticated("the API token is malformed"));
     }

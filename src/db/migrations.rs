@@ -9,6 +9,7 @@ use crate::error::Result;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_conversations.sql")),
+    M::up(include_str!("migrations/0003_webhooks.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> Result<()> {

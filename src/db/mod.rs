@@ -131,6 +131,15 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The current time in Unix milliseconds, for what is scheduled to the
+/// sub-second (webhook retries).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 impl From<rusqlite_migration::Error> for Error {
     fn from(e: rusqlite_migration::Error) -> Self {
         Error::internal(format!("migration: {e}"))

@@ -481,6 +481,19 @@ pub fn contact_inbox_by_source(
         .ok_or(Error::NotFound("contact"))
 }
 
+/// The link whose pubsub token is `token`, with its workspace.
+pub fn contact_inbox_by_pubsub(conn: &Connection, token: &str) -> Result<(ContactInbox, i64)> {
+    conn.prepare_cached(
+        "SELECT ci.*, i.workspace_id AS link_workspace_id FROM contact_inboxes ci
+         JOIN inboxes i ON i.id = ci.inbox_id WHERE ci.pubsub_token = ?1",
+    )?
+    .query_row([token], |r| {
+        Ok((contact_inbox_from_row(r)?, r.get("link_workspace_id")?))
+    })
+    .optional()?
+    .ok_or(Error::NotFound("contact"))
+}
+
 /// The contact's link to the inbox, created (with `source_id`, or a random
 /// one) when missing.
 pub fn link_to_inbox(

@@ -71,6 +71,67 @@ pub struct WorkingHours {
     pub close_minutes: Option<u8>,
 }
 
+/// A proactive message the widget shows once per visit when its condition
+/// holds: the page URL matches `value` (`*` wildcards), the visitor has been
+/// on the page `value` seconds, has scrolled `value` percent, or the host page
+/// fired the custom event `value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub id: String,
+    pub kind: String,
+    pub value: String,
+    pub message: String,
+}
+
+pub const TRIGGER_KINDS: &[&str] = &["url", "time_on_page", "scroll_depth", "event"];
+const MAX_TRIGGERS: usize = 20;
+
+fn check_triggers(triggers: &[Trigger], problems: &mut Vec<FieldError>) {
+    if triggers.len() > MAX_TRIGGERS {
+        problems.push(FieldError::new(
+            "triggers",
+            format!("at most {MAX_TRIGGERS}"),
+        ));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (i, t) in triggers.iter().enumerate() {
+        let field = |name: &str| format!("triggers[{i}].{name}");
+        if t.id.trim().is_empty() || t.id.len() > 64 || !ids.insert(t.id.as_str()) {
+            problems.push(FieldError::new(
+                field("id"),
+                "must be a unique id of 1 to 64 characters",
+            ));
+        }
+        if !TRIGGER_KINDS.contains(&t.kind.as_str()) {
+            problems.push(FieldError::new(
+                field("kind"),
+                format!("must be one of {}", TRIGGER_KINDS.join(", ")),
+            ));
+        }
+        let numeric = matches!(t.kind.as_str(), "time_on_page" | "scroll_depth");
+        let value_ok = if numeric {
+            t.value
+                .parse::<u32>()
+                .is_ok_and(|v| t.kind != "scroll_depth" || v <= 100)
+        } else {
+            !t.value.trim().is_empty() && t.value.len() <= 500
+        };
+        if !value_ok {
+            problems.push(FieldError::new(
+                field("value"),
+                "must be a URL pattern, seconds, a percent (0-100) or an event name",
+            ));
+        }
+        if t.message.trim().is_empty() || t.message.chars().count() > 1000 {
+            problems.push(FieldError::new(
+                field("message"),
+                "must be 1 to 1000 characters",
+            ));
+        }
+    }
+}
+
 /// The settings of an inbox that are not secret. Every key has a default so
 /// an inbox created with a name alone works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +156,8 @@ pub struct InboxSettings {
     pub allow_messages_after_resolved: bool,
     /// Whether visitors may attach files in the widget.
     pub attachments_enabled: bool,
+    /// Proactive messages of the widget.
+    pub triggers: Vec<Trigger>,
 }
 
 impl Default for InboxSettings {
@@ -115,6 +178,7 @@ impl Default for InboxSettings {
             webhook_url: None,
             allow_messages_after_resolved: true,
             attachments_enabled: true,
+            triggers: Vec::new(),
         }
     }
 }
@@ -172,6 +236,15 @@ impl Inbox {
             channel_id: self.channel_id,
             avatar_url: self.avatar_url.clone(),
         }
+    }
+
+    /// Where an API channel's outgoing messages are POSTed, if anywhere.
+    pub fn callback_url(&self) -> Option<&str> {
+        self.settings
+            .webhook_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .filter(|_| self.channel_type == ChannelType::Api)
     }
 
     /// The identity-verification (and callback-signing) secret, opened.
@@ -276,6 +349,7 @@ fn check_settings(s: &InboxSettings) -> Result<()> {
             ));
         }
     }
+    check_triggers(&s.triggers, &mut problems);
     let mut days_seen = [false; 7];
     for hours in &s.working_hours {
         let day = usize::from(hours.day_of_week);
@@ -346,6 +420,14 @@ pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> Result<Inbox> {
             named_params! {":id": id, ":workspace_id": workspace_id},
             from_row,
         )
+        .optional()?
+        .ok_or(Error::NotFound("inbox"))
+}
+
+/// An inbox by id alone, for the delivery worker.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Inbox> {
+    conn.prepare_cached("SELECT * FROM inboxes WHERE id = ?1")?
+        .query_row([id], from_row)
         .optional()?
         .ok_or(Error::NotFound("inbox"))
 }

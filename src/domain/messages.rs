@@ -10,6 +10,7 @@ use crate::db::now;
 use crate::domain::attachments::{self, Attachment, StoredFile};
 use crate::domain::contacts::{self, json_map};
 use crate::domain::conversations::{self, ConversationRow};
+use crate::domain::inboxes;
 use crate::error::{Error, Result};
 use crate::events::{self, Change, Event};
 
@@ -52,6 +53,9 @@ pub const CONTENT_TYPES: &[&str] = &[
 ];
 
 pub const STATUSES: &[&str] = &["sent", "delivered", "read", "failed"];
+/// The status of an outgoing message of an API inbox until its callback URL
+/// has taken it (then `sent`) or its delivery has failed for good (`failed`).
+pub const AWAITING_CALLBACK: &str = "progress";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
@@ -296,6 +300,16 @@ pub fn create(
             format!("at most {} files per message", attachments::MAX_PER_MESSAGE),
         ));
     }
+    let awaits_callback = new.message_type == MessageType::Outgoing
+        && !new.private
+        && inboxes::get(tx, conversation.workspace_id, conversation.inbox_id)?
+            .callback_url()
+            .is_some();
+    let status = if awaits_callback {
+        AWAITING_CALLBACK
+    } else {
+        "sent"
+    };
     let (sender_type, sender_id) = match sender {
         Sender::User(id) => (Some("user"), Some(id)),
         Sender::Contact(id) => (Some("contact"), Some(id)),
@@ -307,7 +321,7 @@ pub fn create(
                                content_type, content_attributes, private, status, source_id,
                                echo_id, sender_type, sender_id, created_at, updated_at)
          VALUES (:workspace_id, :conversation_id, :inbox_id, :message_type, :content,
-                 :content_type, :content_attributes, :private, 'sent', :source_id,
+                 :content_type, :content_attributes, :private, :status, :source_id,
                  :echo_id, :sender_type, :sender_id, :now, :now)",
     )?
     .execute(named_params! {
@@ -319,6 +333,7 @@ pub fn create(
         ":content_type": new.content_type,
         ":content_attributes": Value::Object(new.content_attributes).to_string(),
         ":private": new.private,
+        ":status": status,
         ":source_id": new.source_id,
         ":echo_id": new.echo_id,
         ":sender_type": sender_type,
@@ -403,6 +418,39 @@ pub fn update(
         );
     }
     write_change(tx, &before, content, status, attributes)
+}
+
+/// Records what came of POSTing an outgoing message to its API inbox's
+/// callback URL: `sent`, or `failed` with the error in
+/// `content_attributes.external_error`. A message deleted meanwhile keeps
+/// its state.
+pub fn set_callback_outcome(tx: &Transaction, id: i64, error: Option<String>) -> Result<()> {
+    let before = match load_by_id(tx, id) {
+        Err(Error::NotFound(_)) => return Ok(()),
+        other => other?,
+    };
+    if before.content_attributes.get("deleted") == Some(&Value::Bool(true)) {
+        return Ok(());
+    }
+    let mut attributes = before.content_attributes.clone();
+    let status = match error {
+        None => "sent",
+        Some(error) => {
+            contacts::merge(
+                &mut attributes,
+                Map::from_iter([("external_error".into(), Value::String(error))]),
+            );
+            "failed"
+        }
+    };
+    write_change(
+        tx,
+        &before,
+        before.content.clone(),
+        status.into(),
+        attributes,
+    )?;
+    Ok(())
 }
 
 /// Soft-deletes a message: its content is replaced and its files detached.

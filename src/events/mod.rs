@@ -2,12 +2,17 @@
 //! transaction as the change that caused it. The `events` table is the outbox
 //! that webhooks drain and the log that live sockets resume from.
 
+pub mod courier;
+pub mod outbox;
+pub mod signing;
+pub mod worker;
+
 use rusqlite::{Connection, Transaction, named_params};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::db::now;
-use crate::domain::{contacts, conversations, messages};
+use crate::domain::{contacts, conversations, inboxes, messages, webhooks};
 use crate::error::Result;
 
 /// One attribute's value before and after a change.
@@ -69,6 +74,17 @@ pub enum Event {
         contact_id: i64,
         changes: Vec<Change>,
     },
+    /// A visitor's custom event from the widget (`$deskwoot.trigger`).
+    WebwidgetTriggered {
+        contact_inbox_id: i64,
+        name: String,
+        data: Value,
+    },
+    /// A webhook was disabled for failing (or for a 410 Gone); its payload is
+    /// the webhook with `disabled_reason`.
+    WebhookDisabled {
+        webhook_id: i64,
+    },
 }
 
 impl Event {
@@ -83,7 +99,9 @@ impl Event {
             Event::MessageCreated { .. } => "message_created",
             Event::MessageUpdated { .. } => "message_updated",
             Event::ContactCreated { .. } => "contact_created",
+            Event::WebwidgetTriggered { .. } => "webwidget_triggered",
             Event::ContactUpdated { .. } => "contact_updated",
+            Event::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 
@@ -190,6 +208,42 @@ fn payload_of(conn: &Connection, event: &Event) -> Result<(Map<String, Value>, S
                 private: false,
             };
             Ok((to_object(&contact)?, scope))
+        }
+        Event::WebwidgetTriggered {
+            contact_inbox_id,
+            name,
+            data,
+        } => {
+            let link = contacts::contact_inbox(conn, *contact_inbox_id)?;
+            let contact = contacts::get_by_id(conn, link.contact_id)?;
+            let inbox = inboxes::get(conn, contact.account_id, link.inbox_id)?;
+            let scope = Scope {
+                workspace_id: contact.account_id,
+                inbox_id: Some(link.inbox_id),
+                conversation_id: None,
+                contact_id: Some(contact.id),
+                private: false,
+            };
+            let object = json!({
+                "id": link.id,
+                "contact": contact,
+                "inbox": {"id": inbox.id, "name": inbox.name},
+                "account": {"id": contact.account_id},
+                "source_id": link.source_id,
+                "event_info": {"name": name, "data": data},
+            });
+            Ok((to_object(&object)?, scope))
+        }
+        Event::WebhookDisabled { webhook_id } => {
+            let webhook = webhooks::by_id(conn, *webhook_id)?;
+            let scope = Scope {
+                workspace_id: webhook.account_id,
+                inbox_id: None,
+                conversation_id: None,
+                contact_id: None,
+                private: false,
+            };
+            Ok((to_object(&webhook)?, scope))
         }
     }
 }

@@ -6,39 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{Client, ServeProcess, deskwoot_command};
-
-fn setup_with_token(dir: &std::path::Path) -> String {
-    let ok = deskwoot_command(dir)
-        .args([
-            "setup",
-            "--workspace",
-            "Acme",
-            "--name",
-            "Alice",
-            "--email",
-            "alice@acme.test",
-            "--password",
-            "a long password",
-        ])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let out = deskwoot_command(dir)
-        .args([
-            "token",
-            "create",
-            "--email",
-            "alice@acme.test",
-            "--name",
-            "writer",
-            "--scopes",
-            "full",
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
+use crate::support::{Client, ServeProcess, setup_with_token};
 
 #[test]
 fn kill_9_during_writes_loses_no_acknowledged_write() {

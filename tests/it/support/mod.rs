@@ -3,9 +3,13 @@
 
 mod client;
 mod process;
+mod receiver;
+mod socket;
 
 pub use client::{Client, Response};
-pub use process::{ServeProcess, deskwoot_command, free_port};
+pub use process::{ServeProcess, deskwoot_command, free_port, setup_with_token};
+pub use receiver::{Receiver, verify};
+pub use socket::Socket;
 
 use std::thread::JoinHandle;
 

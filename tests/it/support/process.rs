@@ -93,3 +93,37 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `deskwoot setup` in `dir` (workspace Acme, administrator
+/// alice@acme.test) and returns a full-scope token made with the CLI.
+pub fn setup_with_token(dir: &Path) -> String {
+    let ok = deskwoot_command(dir)
+        .args([
+            "setup",
+            "--workspace",
+            "Acme",
+            "--name",
+            "Alice",
+            "--email",
+            "alice@acme.test",
+            "--password",
+            "a long password",
+        ])
+        .status()
+        .expect("setup runs");
+    assert!(ok.success());
+    let out = deskwoot_command(dir)
+        .args([
+            "token",
+            "create",
+            "--email",
+            "alice@acme.test",
+            "--name",
+            "writer",
+            "--scopes",
+            "full",
+        ])
+        .output()
+        .expect("token create runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
