@@ -1,10 +1,8 @@
 // Live updates. Views subscribe with `onLive(fn)` and get the agent
 // websocket's frames, `{id, event, data}`, or `{event: 'poll'}` every few
-// seconds while no socket is connected, on which they reload what they show.
-// The socket resumes from the last event id it saw (`?since=`) after a drop.
-
-/** Whether the server has the agent websocket (`/ws/agent`). */
-const SOCKET_ENABLED = false;
+// seconds while the socket is down (and when the server asks for a resync),
+// on which they reload what they show. After a drop the socket resumes from
+// the last event id it saw (`?since=`), so nothing is missed.
 const POLL_MS = 4000;
 const PING_MS = 25000;
 
@@ -15,6 +13,7 @@ let lastEventId = null;
 let retryDelay = 1000;
 let timers = [];
 let running = false;
+let accountId = null;
 
 export function onLive(fn) {
   listeners.add(fn);
@@ -37,8 +36,8 @@ function poll() {
 
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const since = lastEventId === null ? '' : `?since=${lastEventId}`;
-  socket = new WebSocket(`${scheme}://${location.host}/ws/agent${since}`);
+  const since = lastEventId === null ? '' : `&since=${lastEventId}`;
+  socket = new WebSocket(`${scheme}://${location.host}/ws/agent?account_id=${accountId}${since}`);
   socket.addEventListener('open', () => {
     connected = true;
     retryDelay = 1000;
@@ -51,7 +50,8 @@ function connect() {
       return;
     }
     if (frame.id !== null && frame.id !== undefined) lastEventId = frame.id;
-    if (frame.event !== 'pong') emit(frame);
+    if (frame.event === 'resync') emit({ event: 'poll' });
+    else if (frame.event !== 'pong') emit(frame);
   });
   socket.addEventListener('close', () => {
     connected = false;
@@ -64,14 +64,14 @@ function connect() {
   });
 }
 
-export function startLive() {
+/** Starts live updates for workspace `account`. */
+export function startLive(account) {
   if (running) return;
   running = true;
+  accountId = account;
   timers.push(setInterval(poll, POLL_MS));
-  if (SOCKET_ENABLED) {
-    connect();
-    timers.push(setInterval(() => send({ type: 'ping' }), PING_MS));
-  }
+  timers.push(setInterval(() => send({ type: 'ping' }), PING_MS));
+  connect();
 }
 
 export function stopLive() {

@@ -24,7 +24,7 @@ async function enter(profile) {
   setAccount(account.id);
   session.set({ profile, account });
   await refresh();
-  startLive();
+  startLive(account.id);
 }
 
 function App() {

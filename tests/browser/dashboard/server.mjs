@@ -51,6 +51,8 @@ export async function startServer({ setup = true } = {}) {
     DESKWOOT__RATE_LIMIT__PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__SESSION_PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__UNAUTHENTICATED_PER_MINUTE: '100000',
+    // The webhook test's receiver listens on loopback.
+    DESKWOOT__WEBHOOKS__ALLOW_PRIVATE_TARGETS: 'true',
   });
   const run = (...args) => execFileSync(binary(), args, { env, cwd: dir, encoding: 'utf8' }).trim();
   let token = null;

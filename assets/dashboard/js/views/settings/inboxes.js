@@ -215,7 +215,7 @@ function Members({ inbox }) {
 
 /** What a site owner pastes before `</body>`: the widget's script, told which inbox it is. */
 function snippet(inbox) {
-  return `<script src="${location.origin}/widget/sdk.js" data-website-token="${inbox.website_token}" defer></script>`;
+  return `<script src="${location.origin}/widget/sdk.js" data-website-token="${inbox.website_token}" async></script>`;
 }
 
 function Embed({ inbox }) {

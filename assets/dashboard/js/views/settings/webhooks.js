@@ -13,6 +13,8 @@ const EVENTS = [
   ['conversation_created', 'Conversation created'],
   ['conversation_status_changed', 'Conversation status changed'],
   ['conversation_updated', 'Conversation updated (assigned, labelled…)'],
+  ['conversation_assigned', 'Conversation assigned'],
+  ['conversation_resolved', 'Conversation resolved'],
   ['message_created', 'Message created'],
   ['message_updated', 'Message updated'],
   ['contact_created', 'Contact created'],
@@ -22,15 +24,18 @@ const EVENTS = [
   ['webwidget_triggered', 'Widget opened'],
   ['inbox_created', 'Inbox created'],
   ['inbox_updated', 'Inbox updated'],
+  ['webhook_disabled', 'This webhook disabled after failing'],
 ];
+const MESSAGE_KINDS = [['incoming', 'From contacts'], ['outgoing', 'Agents\u2019 replies'], ['private_note', 'Private notes']];
 
 const paths = {
   webhooks: () => acct('/webhooks'),
   webhook: (id) => acct(`/webhooks/${id}`),
   test: (id) => acct(`/webhooks/${id}/test`),
   deliveries: (id) => acct(`/webhooks/${id}/deliveries`),
-  delivery: (id) => acct(`/deliveries/${id}`),
-  replay: (id) => acct(`/deliveries/${id}/replay`),
+  rotate: (id) => acct(`/webhooks/${id}/rotate_secret`),
+  delivery: (hookId, id) => acct(`/webhooks/${hookId}/deliveries/${id}`),
+  replay: (hookId, id) => acct(`/webhooks/${hookId}/deliveries/${id}/replay`),
 };
 
 export function Webhooks({ parts }) {
@@ -41,10 +46,19 @@ function WebhookList() {
   const { inboxes } = useSession();
   const hooks = useLoad(() => api.get(paths.webhooks()).then((b) => listOf(b, 'webhooks')), []);
   const [editing, setEditing] = useState(null);
+  const [secret, setSecret] = useState(null);
   const test = async (hook) => {
     try {
-      await api.post(paths.test(hook.id));
-      toast('Test event sent; see the delivery log', 'success');
+      const result = await api.post(paths.test(hook.id));
+      if (result.succeeded) toast(`Test delivered: your URL answered ${result.status_code}`, 'success');
+      else toast(`Test failed: ${result.error || `your URL answered ${result.status_code}`}`, 'error');
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  };
+  const rotate = async (hook) => {
+    try {
+      setSecret(itemOf(await api.post(paths.rotate(hook.id)), 'webhook').secret);
     } catch (e) {
       toast(e.message, 'error');
     }
@@ -67,25 +81,39 @@ function WebhookList() {
     ${hooks.data?.length ? html`<div class="table-wrap"><table>
       <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">Inbox</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>${hooks.data.map((h) => html`<tr key=${h.id}>
-        <td>${h.name ? html`<strong>${h.name}</strong><br />` : null}<code>${h.url}</code></td>
+        <td>${h.name ? html`<strong>${h.name}</strong><br />` : null}<code>${h.url}</code>
+          ${!h.active ? html`<br /><span class="bad">Disabled${h.disabled_reason ? `: ${h.disabled_reason}` : ''}</span>` : null}
+          ${h.active && h.failing_since ? html`<br /><span class="bad">Failing since ${when(h.failing_since)}</span>` : null}</td>
         <td>${(h.subscriptions || []).join(', ')}</td>
         <td>${h.inbox?.name || inboxes.find((i) => i.id === h.inbox_id)?.name || 'All inboxes'}</td>
         <td class="actions">
           <button type="button" class="secondary" onClick=${() => test(h)}>Send test</button>
           <${Link} class="button secondary" href=${`/app/settings/webhooks/${h.id}`}>Deliveries</${Link}>
           <button type="button" class="secondary" onClick=${() => setEditing(h)}>Edit</button>
+          <${ConfirmButton} label="Rotate secret" className="secondary" confirmLabel="Make a new secret" onConfirm=${() => rotate(h)} />
           <${ConfirmButton} label="Delete" confirmLabel="Delete webhook" onConfirm=${() => remove(h)} />
         </td>
       </tr>`)}</tbody>
     </table></div>` : null}
     ${editing ? html`<${WebhookDialog} hook=${editing.id ? editing : null} onClose=${() => { setEditing(null); hooks.reload(); }} />` : null}
+    ${secret ? html`<${SecretDialog} title="New signing secret" secret=${secret}
+      note="The previous secret keeps signing beside it for a day, so your receiver can switch over." onClose=${() => setSecret(null)} />` : null}
   </section>`;
+}
+
+function SecretDialog({ title, secret, note, onClose }) {
+  return html`<${Modal} title=${title} onClose=${onClose}>
+    <p role="status"><strong>Copy the signing secret now:</strong> it is shown only this once. ${note}</p>
+    <p class="secret"><code data-testid="webhook-secret">${secret}</code> <${CopyButton} text=${secret} label="Copy secret" /></p>
+    <div class="form-actions"><button type="button" class="primary" onClick=${onClose}>Done</button></div>
+  </${Modal}>`;
 }
 
 function WebhookDialog({ hook, onClose }) {
   const { inboxes } = useSession();
   const [values, setValues] = useState({ url: hook?.url || '', name: hook?.name || '', inbox_id: String(hook?.inbox?.id ?? hook?.inbox_id ?? '') });
   const [events, setEvents] = useState(new Set(hook?.subscriptions || ['conversation_created', 'message_created']));
+  const [kinds, setKinds] = useState(new Set(hook?.message_kinds || ['incoming', 'outgoing']));
   const [secret, setSecret] = useState(null);
   const { busy, error, run, setError } = useAction();
   const submit = () => {
@@ -94,7 +122,9 @@ function WebhookDialog({ hook, onClose }) {
       return;
     }
     run(async () => {
-      const body = { url: values.url, name: values.name, subscriptions: [...events], inbox_id: values.inbox_id ? Number(values.inbox_id) : null };
+      const body = {
+        url: values.url, name: values.name, subscriptions: [...events], message_kinds: [...kinds], inbox_id: values.inbox_id ? Number(values.inbox_id) : null,
+      };
       const saved = itemOf(hook ? await api.patch(paths.webhook(hook.id), body) : await api.post(paths.webhooks(), body), 'webhook');
       toast('Webhook saved', 'success');
       if (!hook && saved?.secret) setSecret(saved.secret);
@@ -102,17 +132,14 @@ function WebhookDialog({ hook, onClose }) {
     });
   };
   if (secret) {
-    return html`<${Modal} title="Webhook created" onClose=${onClose}>
-      <p role="status"><strong>Copy the signing secret now:</strong> it is shown only this once. Use it to check each delivery's signature.</p>
-      <p class="secret"><code data-testid="webhook-secret">${secret}</code> <${CopyButton} text=${secret} label="Copy secret" /></p>
-      <div class="form-actions"><button type="button" class="primary" onClick=${onClose}>Done</button></div>
-    </${Modal}>`;
+    return html`<${SecretDialog} title="Webhook created" secret=${secret}
+      note="Deliveries carry Standard Webhooks signature headers made with it." onClose=${onClose} />`;
   }
-  const toggle = (event, on) => {
-    const next = new Set(events);
-    if (on) next.add(event);
-    else next.delete(event);
-    setEvents(next);
+  const toggle = (set, setter) => (key, on) => {
+    const next = new Set(set);
+    if (on) next.add(key);
+    else next.delete(key);
+    setter(next);
   };
   return html`<${Modal} title=${hook ? 'Edit webhook' : 'Add a webhook'} onClose=${onClose} wide>
     <${Form} onSubmit=${submit} busy=${busy} error=${error} onCancel=${onClose}>
@@ -123,22 +150,14 @@ function WebhookDialog({ hook, onClose }) {
       ]} />
       <fieldset class="events"><legend>Events</legend>
         ${EVENTS.map(([key, label]) => html`<label class="check" key=${key}>
-          <input type="checkbox" checked=${events.has(key)} onChange=${(e) => toggle(key, e.target.checked)} /> ${label}</label>`)}
+          <input type="checkbox" checked=${events.has(key)} onChange=${(e) => toggle(events, setEvents)(key, e.target.checked)} /> ${label}</label>`)}
+      </fieldset>
+      <fieldset class="events"><legend>Messages to send</legend>
+        ${MESSAGE_KINDS.map(([key, label]) => html`<label class="check" key=${key}>
+          <input type="checkbox" checked=${kinds.has(key)} onChange=${(e) => toggle(kinds, setKinds)(key, e.target.checked)} /> ${label}</label>`)}
       </fieldset>
     </${Form}>
   </${Modal}>`;
-}
-
-/** A delivery's fields under the names the log may give them. */
-function describe(d) {
-  const attempts = Array.isArray(d.attempts) ? d.attempts.length : d.attempts ?? d.attempt_count ?? 0;
-  return {
-    event: d.event ?? d.event_name ?? d.name,
-    status: d.status ?? (d.delivered_at ? 'delivered' : 'pending'),
-    attempts,
-    response: d.response_status ?? d.last_response_status ?? d.status_code ?? '—',
-    at: d.created_at,
-  };
 }
 
 function Deliveries({ id }) {
@@ -146,7 +165,7 @@ function Deliveries({ id }) {
   const [open, setOpen] = useState(null);
   const replay = async (delivery) => {
     try {
-      await api.post(paths.replay(delivery.id));
+      await api.post(paths.replay(id, delivery.id));
       toast('Delivery replayed', 'success');
       log.reload();
     } catch (e) {
@@ -163,22 +182,19 @@ function Deliveries({ id }) {
     ${log.loading && !log.data ? html`<${Loading} />` : null}
     ${log.data && !log.data.length ? html`<${Empty} title="No deliveries yet">Send a test from the list, or wait for an event.</${Empty}>` : null}
     ${log.data?.length ? html`<div class="table-wrap"><table>
-      <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Response</th><th scope="col">When</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
-      <tbody>${log.data.map((d) => {
-        const x = describe(d);
-        return html`<tr key=${d.id} class="delivery">
-          <td>${x.event}</td>
-          <td class=${x.status === 'delivered' || x.status === 'succeeded' ? 'ok' : x.status === 'failed' ? 'bad' : ''}>${x.status}</td>
-          <td>${x.attempts}</td><td>${x.response}</td>
-          <td title=${when(x.at)}>${ago(x.at)}</td>
-          <td class="actions">
-            <button type="button" class="secondary" onClick=${() => setOpen(d.id)}>Details</button>
-            <button type="button" class="secondary" onClick=${() => replay(d)}>Replay</button>
-          </td>
-        </tr>`;
-      })}</tbody>
+      <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last error</th><th scope="col">When</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${log.data.map((d) => html`<tr key=${d.id} class="delivery">
+        <td>${d.event}</td>
+        <td class=${{ succeeded: 'ok', failed: 'bad' }[d.status] || ''}>${d.status}${d.next_attempt_at ? html`<br /><small>next try ${when(d.next_attempt_at)}</small>` : null}</td>
+        <td>${d.attempt_count}</td><td>${d.last_error || '—'}</td>
+        <td title=${when(d.created_at)}>${ago(d.created_at)}</td>
+        <td class="actions">
+          <button type="button" class="secondary" onClick=${() => setOpen(d.id)}>Details</button>
+          ${d.status !== 'pending' ? html`<button type="button" class="secondary" onClick=${() => replay(d)}>Replay</button>` : null}
+        </td>
+      </tr>`)}</tbody>
     </table></div>` : null}
-    ${open ? html`<${DeliveryDialog} id=${open} onClose=${() => setOpen(null)} />` : null}
+    ${open ? html`<${DeliveryDialog} hookId=${id} id=${open} onClose=${() => setOpen(null)} />` : null}
   </section>`;
 }
 
@@ -188,15 +204,20 @@ function Value({ value }) {
   return String(value);
 }
 
-function DeliveryDialog({ id, onClose }) {
-  const delivery = useLoad(() => api.get(paths.delivery(id)).then((b) => itemOf(b, 'delivery')), [id]);
+function DeliveryDialog({ hookId, id, onClose }) {
+  const delivery = useLoad(() => api.get(paths.delivery(hookId, id)), [id]);
   const d = delivery.data;
   return html`<${Modal} title="Delivery" onClose=${onClose} wide>
     <${ErrorNote} error=${delivery.error} onRetry=${delivery.reload} />
     ${!d ? html`<${Loading} />` : html`<div>
       <dl class="kv">${Object.entries(d).filter(([k]) => k !== 'attempts').map(([k, v]) => html`<div key=${k}><dt>${k}</dt><dd><${Value} value=${v} /></dd></div>`)}</dl>
-      ${Array.isArray(d.attempts) ? html`<h3>Attempts</h3><ol>${d.attempts.map((a, i) => html`<li key=${i}>
-        <dl class="kv">${Object.entries(a).map(([k, v]) => html`<div key=${k}><dt>${k}</dt><dd><${Value} value=${v} /></dd></div>`)}</dl></li>`)}</ol>` : null}
+      <h3>Attempts</h3>
+      <ol>${(d.attempts || []).map((a) => html`<li key=${a.id}><dl class="kv">
+        <div><dt>When</dt><dd>${when(a.at)}</dd></div>
+        <div><dt>Answer</dt><dd class=${a.status_code >= 200 && a.status_code < 300 ? 'ok' : 'bad'}>${a.status_code ?? a.error}</dd></div>
+        <div><dt>Took</dt><dd>${a.latency_ms} ms</dd></div>
+        ${a.response_body ? html`<div><dt>Response</dt><dd><pre class="snippet">${a.response_body}</pre></dd></div>` : null}
+      </dl></li>`)}</ol>
     </div>`}
   </${Modal}>`;
 }
