@@ -54,7 +54,9 @@ fn hash_of(path: &str) -> &'static str {
             .map(|(folder, h)| (folder, hex::encode(&h.finalize()[..6])))
             .collect()
     });
-    hashes.get(folder_of(path)).map_or("missing", String::as_str)
+    hashes
+        .get(folder_of(path))
+        .map_or("missing", String::as_str)
 }
 
 /// The fingerprinted URL of `path` (relative to `assets/`), for links in pages.

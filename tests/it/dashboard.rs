@@ -17,7 +17,12 @@ fn every_app_url_answers_the_shell_with_strict_headers() {
     let t = TestApp::start();
     for path in ["/app", "/app/inbox/12", "/app/settings/api_tokens"] {
         let response = t.anonymous().get(path).expect(200);
-        assert!(response.header("content-type").unwrap().starts_with("text/html"));
+        assert!(
+            response
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/html")
+        );
         let csp = response.header("content-security-policy").unwrap();
         for directive in [
             "default-src 'self'",
@@ -56,7 +61,12 @@ fn the_shell_links_long_cached_modules_whose_relative_imports_are_long_cached_to
     let shell = t.anonymous().get("/app").expect(200).text;
     let main = main_script(&shell);
     let response = t.anonymous().get(&main).expect(200);
-    assert!(response.header("content-type").unwrap().contains("javascript"));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .contains("javascript")
+    );
     let immutable = "public, max-age=31536000, immutable";
     assert_eq!(response.header("cache-control"), Some(immutable));
     // `./api.js` resolves beside main.js, under the same fingerprint.
@@ -87,7 +97,10 @@ fn setup_is_refused_once_a_workspace_exists() {
 /// The session cookie's `name=value` from a sign-in or setup answer.
 fn cookie_pair(response: &crate::support::Response) -> String {
     let cookie = response.header("set-cookie").expect("a session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     cookie.split(';').next().unwrap().to_string()
 }
 
@@ -133,7 +146,10 @@ fn the_first_run_creates_the_workspace_and_administrator_and_signs_them_in() {
     assert_eq!(profile["email"], "ada@example.com");
     assert_eq!(profile["accounts"][0]["name"], "Acme");
     assert_eq!(profile["accounts"][0]["role"], "administrator");
-    let csrf = profile["csrf_token"].as_str().expect("a CSRF token").to_string();
+    let csrf = profile["csrf_token"]
+        .as_str()
+        .expect("a CSRF token")
+        .to_string();
 
     let session = Client::new(&server.base_url, None)
         .header("Cookie", &pair)
