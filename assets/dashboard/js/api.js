@@ -23,7 +23,7 @@ export function acct(rest = '') {
   return `/api/v1/accounts/${accountId}${rest}`;
 }
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, body) {
     const details = Array.isArray(body?.details) ? body.details : [];
     const base = body?.message || body?.error || `The server answered ${status}`;
@@ -54,7 +54,7 @@ function queryString(query) {
   return text ? `?${text}` : '';
 }
 
-export async function request(method, path, { json, form, query } = {}) {
+async function request(method, path, { json, form, query } = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let body;

@@ -3,7 +3,7 @@
 // Contacts, settings and the profile load on first visit.
 import { html, render, useEffect, useState } from './html.js';
 import { api, setAccount, setSession, whenSessionLost } from './api.js';
-import { refresh, session, useSession, toast } from './store.js';
+import { AVAILABILITY, refresh, saveProfile, session, useSession, toast } from './store.js';
 import { Link, navigate, useRoute } from './router.js';
 import { startLive, stopLive } from './live.js';
 import { ShortcutSheet, useShortcuts } from './keyboard.js';
@@ -113,6 +113,11 @@ function Shell() {
           <span class=${`presence ${profile.availability}`} aria-hidden="true"></span>
           <span class="me-name">${profile.available_name}</span>
         </${Link}>
+        <label class="visually-hidden" for="availability">Your availability</label>
+        <select id="availability" value=${profile.availability}
+          onChange=${(e) => saveProfile({ availability: e.target.value }).catch((error) => toast(error.message, 'error'))}>
+          ${AVAILABILITY.map(([v, label]) => html`<option value=${v}>${label}</option>`)}
+        </select>
         <button type="button" class="ghost" onClick=${signOut}>Sign out</button>
       </div>
     </nav>

@@ -37,6 +37,15 @@ export function useSession() {
   return state;
 }
 
+/** Changes the signed-in person's profile and keeps the session's copy current. */
+export async function saveProfile(body) {
+  const profile = await api.put('/api/v1/profile', body);
+  session.set({ profile: { ...session.get().profile, ...profile } });
+  return profile;
+}
+
+export const AVAILABILITY = [['online', 'Online'], ['busy', 'Busy'], ['offline', 'Offline']];
+
 export function isAdmin() {
   return session.get().account?.role === 'administrator';
 }

@@ -1,17 +1,8 @@
 // The signed-in person's profile: name, display name, availability and
 // password.
 import { html, useState } from '../html.js';
-import { api } from '../api.js';
-import { session, toast, useSession } from '../store.js';
+import { AVAILABILITY, saveProfile as save, toast, useSession } from '../store.js';
 import { Field, Form, FormFields, useAction } from '../ui.js';
-
-const AVAILABILITY = [['online', 'Online'], ['busy', 'Busy'], ['offline', 'Offline']];
-
-async function save(body) {
-  const profile = await api.put('/api/v1/profile', body);
-  session.set({ profile: { ...session.get().profile, ...profile } });
-  return profile;
-}
 
 export function Profile() {
   const { profile } = useSession();
