@@ -119,6 +119,21 @@ describe('the dashboard', () => {
     assert.equal(withFile.attachments?.[0]?.file_type, 'image');
   });
 
+  it('marks a reply that fails with the server\'s error and sends it again on Retry', async () => {
+    const route = `**/conversations/${conversationId}/messages`;
+    await page.route(route, (r) => (r.request().method() === 'POST'
+      ? r.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'unavailable', message: 'the server is restarting' }) })
+      : r.continue()));
+    await page.getByLabel('Reply to the contact').fill('Your parcel is on its way.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const reply = page.locator('.message.outgoing', { hasText: 'Your parcel is on its way.' });
+    await reply.getByText('Failed: the server is restarting').waitFor();
+    await page.unroute(route);
+    await reply.getByRole('button', { name: 'Retry' }).click();
+    await reply.getByText('Sent').waitFor();
+    assert.equal(await page.locator('.message', { hasText: 'Your parcel is on its way.' }).count(), 1);
+  });
+
   it('assigns the conversation to me with the keyboard', async () => {
     await page.locator('.thread').click();
     await page.keyboard.press('a');
@@ -194,6 +209,76 @@ describe('the dashboard', () => {
     await page.getByLabel('New note').fill('Prefers email.');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.locator('.notes').getByText('Prefers email.').waitFor();
+  });
+
+  it('creates a contact, shows the API\'s error on bad input, and merges a duplicate', async () => {
+    await page.getByRole('link', { name: '‹ Contacts' }).click();
+    await page.getByRole('button', { name: 'New contact' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New contact' });
+    await dialog.getByLabel('Name').fill('Alan M. Turing');
+    await dialog.getByLabel('Email').fill('not an email');
+    await dialog.getByRole('button', { name: 'Create contact' }).click();
+    await dialog.getByRole('alert').first().waitFor();
+    assert.match(await dialog.locator('.field-error').first().textContent(), /email/i);
+    await dialog.getByLabel('Email').fill('alan.turing@home.example');
+    await dialog.getByRole('button', { name: 'Create contact' }).click();
+    await page.getByRole('heading', { name: 'Alan M. Turing' }).waitFor();
+    await page.getByRole('button', { name: 'Merge…' }).click();
+    const merge = page.getByRole('dialog', { name: /Merge a contact into/ });
+    await merge.getByLabel('Find the duplicate').fill('bletchley');
+    await merge.getByRole('radio').first().check();
+    await merge.getByRole('button', { name: /^Merge Alan Turing into/ }).click();
+    await merge.waitFor({ state: 'detached' });
+    await page.locator('.history').getByText(/#2/).waitFor();
+    const found = (await server.api('GET', server.account('/contacts/search?q=bletchley'))).body;
+    assert.equal(found.payload.length, 0, 'the duplicate is gone');
+  });
+
+  it('filters contacts and exports and imports them as CSV', async () => {
+    await page.getByRole('link', { name: '‹ Contacts' }).click();
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Filter contacts' });
+    await dialog.getByLabel('Attribute').selectOption('company');
+    await dialog.getByLabel('Operator').selectOption('equal_to');
+    await dialog.getByLabel('Value').fill('Kernel');
+    await dialog.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByRole('cell', { name: 'Linus Torvalds' }).waitFor();
+    await page.getByRole('cell', { name: 'Ada Lovelace' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    const csv = await download.createReadStream().then(async (stream) => {
+      let text = '';
+      for await (const chunk of stream) text += chunk;
+      return text;
+    });
+    assert.match(csv, /ada@engine\.example/);
+    const file = path.join(tmpdir(), `contacts-${process.pid}.csv`);
+    writeFileSync(file, 'name,email\nKatherine Johnson,katherine@nasa.example\nNo Email,not-an-email\n');
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const importer = page.getByRole('dialog', { name: 'Import contacts from CSV' });
+    await importer.getByLabel('CSV file').setInputFiles(file);
+    await importer.getByRole('button', { name: 'Import' }).click();
+    await importer.getByRole('status').getByText('created').waitFor();
+    assert.match(await importer.getByRole('status').textContent(), /1 created, 0 updated, 1 skipped/);
+    await importer.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'Katherine Johnson' }).waitFor();
+  });
+
+  it('invites an agent, whose generated password is shown once', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Agents' }).click();
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New agent' });
+    await dialog.getByLabel('Name').fill('Sam Support');
+    await dialog.getByLabel('Email').fill('sam@acme.test');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const password = await dialog.locator('code').textContent();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'sam@acme.test' }).waitFor();
+    const signIn = await fetch(`${server.url}/auth/sign_in`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'sam@acme.test', password }),
+    });
+    assert.equal(signIn.status, 200);
   });
 
   it('creates an API token, shows it once, and the token works with curl', async () => {
@@ -273,10 +358,22 @@ describe('the dashboard', () => {
     await page.getByRole('tab', { name: /All/ }).click();
     const post = (route, body) => fetch(server.url + route, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-    }).then((r) => r.json());
+    }).then((r) => (r.status === 204 ? null : r.json()));
     const visitor = await post(`${widget}/contacts`, { name: 'Vera Visitor' });
-    await post(`${widget}/contacts/${visitor.source_id}/conversations`, { message: { content: 'Do you ship to Norway?' } });
+    const base = `${widget}/contacts/${visitor.source_id}/conversations`;
+    const conversation = await post(base, { message: { content: 'Do you ship to Norway?' } });
     await page.getByRole('link', { name: /Vera Visitor/ }).waitFor({ timeout: LIVE_TIMEOUT });
+    await fetch(`${server.url}${base}/${conversation.id}`, {
+      method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ additional_attributes: { page_context: { url: 'https://shop.example.com/shipping', title: 'Shipping' } } }),
+    });
+    await page.getByRole('link', { name: /Vera Visitor/ }).click();
+    await page.getByRole('list', { name: 'Messages' }).getByText('Do you ship to Norway?').waitFor();
+    await page.getByRole('complementary', { name: 'Conversation details' }).getByText('https://shop.example.com/shipping').waitFor();
+    await post(`${base}/${conversation.id}/toggle_typing`, { typing_status: 'on' });
+    await page.getByText('Vera Visitor is typing…').waitFor({ timeout: LIVE_TIMEOUT });
+    await post(`${base}/${conversation.id}/messages`, { content: 'And to Iceland?' });
+    await page.getByRole('list', { name: 'Messages' }).getByText('And to Iceland?').waitFor({ timeout: LIVE_TIMEOUT });
   });
 
   it('saw no CSP violation, script error or console error', () => {

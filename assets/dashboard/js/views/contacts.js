@@ -220,6 +220,8 @@ function ContactPage({ id }) {
   const { definitions } = useSession();
   const contact = useLoad(() => api.get(acct(`/contacts/${id}`)).then((b) => b.payload), [id]);
   const [merging, setMerging] = useState(false);
+  // Bumped by a merge, which moves the other contact's conversations and notes here.
+  const [merges, setMerges] = useState(0);
   if (contact.error) return html`<div class="page"><${ErrorNote} error=${contact.error} onRetry=${contact.reload} /></div>`;
   if (!contact.data) return html`<${Loading} label="Loading the contact…" />`;
   const c = contact.data;
@@ -255,11 +257,11 @@ function ContactPage({ id }) {
         </section>
       </div>
       <div>
-        <${ContactConversations} id=${id} />
-        <${Notes} id=${id} />
+        <${ContactConversations} key=${`c${merges}`} id=${id} />
+        <${Notes} key=${`n${merges}`} id=${id} />
       </div>
     </div>
-    ${merging ? html`<${MergeDialog} base=${c} onClose=${() => setMerging(false)} onMerged=${(merged) => { setMerging(false); contact.setData(merged); }} />` : null}
+    ${merging ? html`<${MergeDialog} base=${c} onClose=${() => setMerging(false)} onMerged=${(merged) => { setMerging(false); setMerges(merges + 1); contact.setData(merged); }} />` : null}
   </div>`;
 }
 
