@@ -12,6 +12,7 @@ import { Composer } from './composer.js';
 import { SidePanel } from './sidepanel.js';
 
 export const PRIORITIES = [['urgent', 'Urgent'], ['high', 'High'], ['medium', 'Medium'], ['low', 'Low']];
+const TYPING_SHOWN_MS = 20000;
 const MESSAGE_TYPES = { 0: 'incoming', 1: 'outgoing', 2: 'activity', 3: 'outgoing' };
 
 export function Conversation({ id, onChanged }) {
@@ -25,6 +26,7 @@ export function Conversation({ id, onChanged }) {
   const composer = useRef(null);
   const thread = useRef(null);
   const stickToBottom = useRef(true);
+  const typingTimer = useRef(null);
 
   const upsert = (incoming) => setMessages((list) => {
     const next = [...list];
@@ -74,10 +76,16 @@ export function Conversation({ id, onChanged }) {
     if (event === 'poll') catchUp.current();
     else if (event?.startsWith('message.') && data?.conversation_id === id) {
       upsert([data]);
-      if (data.message_type === 0) markRead();
+      if (data.message_type === 0) {
+        markRead();
+        setTyping(null);
+      }
     } else if (event === 'conversation.updated' && data?.id === id) setConversation(data);
     else if (event?.startsWith('conversation.typing') && data?.conversation_id === id) {
+      // A typist who vanishes without "off" stops showing after a while.
+      clearTimeout(typingTimer.current);
       setTyping(event.endsWith('_on') ? data.user : null);
+      if (event.endsWith('_on')) typingTimer.current = setTimeout(() => setTyping(null), TYPING_SHOWN_MS);
     }
   }), [id]);
 

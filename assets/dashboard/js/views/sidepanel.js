@@ -64,7 +64,8 @@ export function SidePanel({ conversation, onChanged }) {
     ${page || context.referer || context.browser ? html`<${Section} title="Page context">
       <dl class="facts">
         ${page?.title ? html`<div><dt>Page</dt><dd>${page.title}</dd></div>` : null}
-        ${page?.url ? html`<div><dt>URL</dt><dd><a href=${page.url} target="_blank" rel="noopener noreferrer">${page.url}</a></dd></div>` : null}
+        ${page?.url ? html`<div><dt>URL</dt><dd>${/^https?:\/\//i.test(page.url)
+          ? html`<a href=${page.url} target="_blank" rel="noopener noreferrer">${page.url}</a>` : page.url}</dd></div>` : null}
         ${page ? Object.entries(page).filter(([k]) => k !== 'url' && k !== 'title').map(([k, v]) => html`<div key=${k}><dt>${k}</dt><dd>${String(v)}</dd></div>`) : null}
         ${context.referer ? html`<div><dt>Referrer</dt><dd>${context.referer}</dd></div>` : null}
         ${context.browser ? html`<div><dt>Browser</dt><dd>${[context.browser.browser_name, context.browser.browser_version, context.browser.platform_name].filter(Boolean).join(' ')}</dd></div>` : null}
