@@ -486,19 +486,49 @@ pub fn set_priority(
     if conversation.priority.as_deref() == priority {
         return Ok(conversation.clone());
     }
-    tx.prepare_cached("UPDATE conversations SET priority = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![priority, now(), conversation.id])?;
     let by = actor.by(tx)?;
     let line = match priority {
         Some(p) => format!("Priority was set to {p}{by}"),
         None => format!("Priority was removed{by}"),
     };
-    messages::create_activity(tx, conversation, line)?;
-    let changes = vec![Change::new("priority", &conversation.priority, priority)];
+    let change = Change::new("priority", &conversation.priority, priority);
+    write_field(tx, conversation, change, &priority, line, false)
+}
+
+/// Writes one column of a conversation (`change.attribute` names it), its
+/// activity line and its events: `conversation_updated`, and
+/// `conversation_assigned` too when `assignment`.
+fn write_field(
+    tx: &Transaction,
+    conversation: &ConversationRow,
+    change: Change,
+    value: &dyn rusqlite::ToSql,
+    activity: String,
+    assignment: bool,
+) -> Result<ConversationRow> {
+    // The column names come from this module's callers, never from input.
+    tx.prepare_cached(&format!(
+        "UPDATE conversations SET {} = ?1, updated_at = ?2 WHERE id = ?3",
+        change.attribute
+    ))?
+    .execute(rusqlite::params![value, now(), conversation.id])?;
+    messages::create_activity(tx, conversation, activity)?;
+    let conversation_id = conversation.id;
+    if assignment {
+        let changes = vec![change.clone()];
+        events::record(
+            tx,
+            Event::ConversationAssigned {
+                conversation_id,
+                changes,
+            },
+        )?;
+    }
+    let changes = vec![change];
     events::record(
         tx,
         Event::ConversationUpdated {
-            conversation_id: conversation.id,
+            conversation_id,
             changes,
         },
     )?;
@@ -519,35 +549,13 @@ pub fn assign_agent(
     if conversation.assignee_id == assignee_id {
         return Ok(conversation.clone());
     }
-    tx.prepare_cached("UPDATE conversations SET assignee_id = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![assignee_id, now(), conversation.id])?;
     let by = actor.by(tx)?;
     let line = match &assignee {
         Some(agent) => format!("Assigned to {}{by}", agent.available_name),
         None => format!("Conversation was unassigned{by}"),
     };
-    messages::create_activity(tx, conversation, line)?;
-    let changes = vec![Change::new(
-        "assignee_id",
-        conversation.assignee_id,
-        assignee_id,
-    )];
-    let conversation_id = conversation.id;
-    events::record(
-        tx,
-        Event::ConversationAssigned {
-            conversation_id,
-            changes: changes.clone(),
-        },
-    )?;
-    events::record(
-        tx,
-        Event::ConversationUpdated {
-            conversation_id,
-            changes,
-        },
-    )?;
-    row(tx, conversation.id)
+    let change = Change::new("assignee_id", conversation.assignee_id, assignee_id);
+    write_field(tx, conversation, change, &assignee_id, line, true)
 }
 
 pub fn assign_team(
@@ -563,23 +571,13 @@ pub fn assign_team(
     if conversation.team_id == team_id {
         return Ok(conversation.clone());
     }
-    tx.prepare_cached("UPDATE conversations SET team_id = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![team_id, now(), conversation.id])?;
     let by = actor.by(tx)?;
     let line = match &team {
         Some(team) => format!("Assigned to team {}{by}", team.name),
         None => format!("Conversation was removed from its team{by}"),
     };
-    messages::create_activity(tx, conversation, line)?;
-    let changes = vec![Change::new("team_id", conversation.team_id, team_id)];
-    events::record(
-        tx,
-        Event::ConversationUpdated {
-            conversation_id: conversation.id,
-            changes,
-        },
-    )?;
-    row(tx, conversation.id)
+    let change = Change::new("team_id", conversation.team_id, team_id);
+    write_field(tx, conversation, change, &team_id, line, false)
 }
 
 /// Replaces the conversation's labels with `titles` (labels not yet defined
@@ -743,24 +741,14 @@ pub fn set_muted(
     if conversation.muted == muted {
         return Ok(conversation.clone());
     }
-    tx.prepare_cached("UPDATE conversations SET muted = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![muted, now(), conversation.id])?;
     let by = actor.by(tx)?;
     let line = if muted {
         format!("Conversation was muted{by}")
     } else {
         format!("Conversation was unmuted{by}")
     };
-    messages::create_activity(tx, conversation, line)?;
-    let changes = vec![Change::new("muted", conversation.muted, muted)];
-    events::record(
-        tx,
-        Event::ConversationUpdated {
-            conversation_id: conversation.id,
-            changes,
-        },
-    )?;
-    row(tx, conversation.id)
+    let change = Change::new("muted", conversation.muted, muted);
+    write_field(tx, conversation, change, &muted, line, false)
 }
 
 /// What a new message does to its conversation.

@@ -8,7 +8,10 @@ use serde_json::{Map, Value};
 use crate::auth::secret;
 use crate::auth::vault::Vault;
 use crate::db::now;
+use crate::domain::memberships::{self, Group};
 use crate::domain::{agents, validate};
+
+pub use crate::domain::memberships::MemberChange;
 use crate::error::{Error, FieldError, Result};
 
 pub const NAME_MAX: usize = 100;
@@ -503,19 +506,7 @@ pub fn delete(tx: &Transaction, workspace_id: i64, id: i64) -> Result<()> {
 /// The agents who work an inbox.
 pub fn members(conn: &Connection, workspace_id: i64, inbox_id: i64) -> Result<Vec<agents::Agent>> {
     get(conn, workspace_id, inbox_id)?;
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT user_id FROM inbox_members WHERE inbox_id = ?1")?
-        .query_map([inbox_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    agents::list_by_ids(conn, workspace_id, &ids)
-}
-
-/// How a members call changes the set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberChange {
-    Add,
-    Replace,
-    Remove,
+    memberships::members(conn, Group::Inbox, workspace_id, inbox_id)
 }
 
 pub fn change_members(
@@ -526,21 +517,5 @@ pub fn change_members(
     how: MemberChange,
 ) -> Result<Vec<agents::Agent>> {
     get(tx, workspace_id, inbox_id)?;
-    agents::check_members_of(tx, workspace_id, user_ids, "user_ids")?;
-    if how == MemberChange::Replace {
-        tx.execute("DELETE FROM inbox_members WHERE inbox_id = ?1", [inbox_id])?;
-    }
-    for user_id in user_ids {
-        if how == MemberChange::Remove {
-            tx.prepare_cached("DELETE FROM inbox_members WHERE inbox_id = ?1 AND user_id = ?2")?
-                .execute([inbox_id, *user_id])?;
-        } else {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO inbox_members (inbox_id, user_id, created_at)
-                 VALUES (?1, ?2, ?3)",
-            )?
-            .execute([inbox_id, *user_id, now()])?;
-        }
-    }
-    members(tx, workspace_id, inbox_id)
+    memberships::change(tx, Group::Inbox, workspace_id, inbox_id, user_ids, how)
 }

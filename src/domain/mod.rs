@@ -12,6 +12,7 @@ pub mod custom_attributes;
 pub mod filters;
 pub mod inboxes;
 pub mod labels;
+pub mod memberships;
 pub mod messages;
 pub mod public;
 pub mod query;

@@ -4,8 +4,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, named_params};
 use serde::Serialize;
 
 use crate::db::now;
-use crate::domain::agents::{self, Agent};
-use crate::domain::inboxes::MemberChange;
+use crate::domain::agents::Agent;
+use crate::domain::memberships::{self, Group, MemberChange};
 use crate::domain::validate;
 use crate::error::{Error, Result};
 
@@ -138,11 +138,7 @@ pub fn ids_with_member(conn: &Connection, workspace_id: i64, user_id: i64) -> Re
 
 pub fn members(conn: &Connection, workspace_id: i64, team_id: i64) -> Result<Vec<Agent>> {
     get(conn, workspace_id, team_id)?;
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT user_id FROM team_members WHERE team_id = ?1")?
-        .query_map([team_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    agents::list_by_ids(conn, workspace_id, &ids)
+    memberships::members(conn, Group::Team, workspace_id, team_id)
 }
 
 pub fn change_members(
@@ -153,18 +149,5 @@ pub fn change_members(
     how: MemberChange,
 ) -> Result<Vec<Agent>> {
     get(tx, workspace_id, team_id)?;
-    agents::check_members_of(tx, workspace_id, user_ids, "user_ids")?;
-    if how == MemberChange::Replace {
-        tx.execute("DELETE FROM team_members WHERE team_id = ?1", [team_id])?;
-    }
-    for user_id in user_ids {
-        if how == MemberChange::Remove {
-            tx.prepare_cached("DELETE FROM team_members WHERE team_id = ?1 AND user_id = ?2")?
-                .execute([team_id, *user_id])?;
-        } else {
-            tx.prepare_cached("INSERT OR IGNORE INTO team_members (team_id, user_id, created_at) VALUES (?1, ?2, ?3)")?
-                .execute([team_id, *user_id, now()])?;
-        }
-    }
-    members(tx, workspace_id, team_id)
+    memberships::change(tx, Group::Team, workspace_id, team_id, user_ids, how)
 }
