@@ -13,6 +13,7 @@ mod client;
 mod contacts;
 mod conversations;
 mod custom_attributes;
+mod dashboard;
 mod health;
 mod inboxes;
 mod items;
@@ -173,4 +174,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     realtime::routes(cfg);
     client::routes(cfg);
     webhooks::routes(cfg);
+    dashboard::routes(cfg);
 }

@@ -18,6 +18,7 @@ mod conversation_lists;
 mod conversations;
 mod crash;
 mod custom_attributes;
+mod dashboard;
 mod errors;
 mod labels;
 mod live_chat;
