@@ -1,5 +1,6 @@
-//! The command line: `serve`, `setup`, and `token create|list|revoke`.
-//! Errors go to stderr with a non-zero exit: 2 for bad usage or configuration.
+//! The command line: `serve`, `setup`, `token create|list|revoke`, `backup`
+//! and `restore`. Errors go to stderr with a non-zero exit: 2 for bad usage or
+//! configuration.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::ScopeSet;
+use crate::backup::{self, BackupError};
 use crate::config::{CONFIG_ENV, Settings};
 use crate::db::Db;
 use crate::domain::api_tokens::{self, NewToken};
@@ -38,6 +40,21 @@ enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Write a backup (database, secret key, attachments) to FILE, a tar
+    /// archive. Safe while the server runs.
+    Backup {
+        /// The archive to write; it must not exist yet.
+        file: PathBuf,
+    },
+    /// Replace the data with a backup, after checking it whole. Refused
+    /// while a server uses the data directory; the replaced data is kept.
+    Restore {
+        /// An archive written by `deskwoot backup`.
+        file: PathBuf,
+        /// Replace a data directory that already holds a database.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args)]
@@ -103,9 +120,15 @@ impl From<Error> for Failure {
                 .map(|f| format!("{}: {}", f.field, f.message))
                 .collect::<Vec<_>>()
                 .join("; "),
-            other => other.to_string(),
+            other => other.detail(),
         };
         Failure::Runtime(text)
+    }
+}
+
+impl From<BackupError> for Failure {
+    fn from(e: BackupError) -> Self {
+        Failure::Runtime(e.to_string())
     }
 }
 
@@ -129,6 +152,8 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Setup(args) => setup(&settings, args),
         Command::Token(command) => token(&settings, command),
+        Command::Backup { file } => backup(&settings, &file),
+        Command::Restore { file, force } => restore(&settings, &file, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,6 +179,50 @@ fn serve(settings: Settings) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::Runtime(format!("server stopped: {e}")))
     })
+}
+
+fn backup(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
+    let manifest = backup::create(&settings.storage.data_dir, file)?;
+    println!(
+        "Backed up {} ({} bytes, schema version {}) to {}.",
+        files(manifest.files.len()),
+        manifest.total_size(),
+        manifest.schema_version,
+        file.display()
+    );
+    Ok(())
+}
+
+fn restore(settings: &Settings, file: &std::path::Path, force: bool) -> Result<(), Failure> {
+    let data_dir = &settings.storage.data_dir;
+    let restored = backup::restore(file, data_dir, force)?;
+    let m = &restored.manifest;
+    println!(
+        "Restored {} ({} bytes) from {}, made by Deskwoot {} at {} (schema version {}), into {}.",
+        files(m.files.len()),
+        m.total_size(),
+        file.display(),
+        m.deskwoot_version,
+        backup::timestamp(m.created_at),
+        m.schema_version,
+        data_dir.display()
+    );
+    if let Some(aside) = restored.kept_aside {
+        println!(
+            "The data it replaced is in {}; delete it once the restored data looks right.",
+            aside.display()
+        );
+    }
+    Ok(())
+}
+
+/// "1 file", "3 files".
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".into()
+    } else {
+        format!("{n} files")
+    }
 }
 
 fn open(settings: &Settings) -> Result<Db, Failure> {

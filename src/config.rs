@@ -1,7 +1,7 @@
 //! Settings: every default in one place, layered as defaults → TOML file →
 //! `DESKWOOT__SECTION__KEY` environment variables, validated once at load.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_ENV: &str = "DESKWOOT_CONFIG";
 const ENV_PREFIX: &str = "DESKWOOT";
 const ENV_SEPARATOR: &str = "__";
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "deskwoot.db";
+/// The attachments folder inside the data directory.
+pub const ATTACHMENTS_DIR: &str = "attachments";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -20,6 +24,8 @@ pub struct Settings {
     pub realtime: RealtimeSettings,
     pub log: LogSettings,
     pub webhooks: WebhookSettings,
+    pub backup: BackupSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +125,26 @@ pub struct WebhookSettings {
     pub log_retention_days: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupSettings {
+    /// When the server backs itself up: a cron expression in UTC, five fields
+    /// (`0 3 * * *`) or six with seconds first. Empty means never.
+    pub schedule: String,
+    /// Scheduled backups kept; older ones are deleted.
+    pub keep: usize,
+    /// Where scheduled and pre-migration backups go. Empty means `<data_dir>/backups`.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Networks (CIDR) that may read `/metrics` without a token. Requests that
+    /// came through a proxy (with `Forwarded` or `X-Forwarded-For`) always need one.
+    pub allow: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -171,6 +197,14 @@ impl Default for Settings {
                 disable_after_failing_days: 3,
                 log_retention_days: 14,
             },
+            backup: BackupSettings {
+                schedule: String::new(),
+                keep: 7,
+                dir: PathBuf::new(),
+            },
+            metrics: MetricsSettings {
+                allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
+            },
         }
     }
 }
@@ -193,6 +227,8 @@ default_from_settings!(
     RealtimeSettings => realtime,
     LogSettings => log,
     WebhookSettings => webhooks,
+    BackupSettings => backup,
+    MetricsSettings => metrics,
 );
 
 /// Why the settings could not be loaded. Every problem is listed with its key.
@@ -312,6 +348,17 @@ impl Settings {
             ));
         }
         self.webhooks.validate(&mut problems);
+        if let Err(e) = crate::jobs::cron_schedule(&self.backup.schedule) {
+            problems.push(format!("backup.schedule: {e}"));
+        }
+        if self.backup.keep == 0 {
+            problems.push("backup.keep: expected at least 1".into());
+        }
+        for (i, network) in self.metrics.allow.iter().enumerate() {
+            if let Err(e) = Network::parse(network) {
+                problems.push(format!("metrics.allow[{i}]: {e}"));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -329,11 +376,66 @@ impl Settings {
     }
 
     pub fn database_path(&self) -> PathBuf {
-        self.storage.data_dir.join("deskwoot.db")
+        self.storage.data_dir.join(DATABASE_FILE)
     }
 
     pub fn attachments_dir(&self) -> PathBuf {
-        self.storage.data_dir.join("attachments")
+        self.storage.data_dir.join(ATTACHMENTS_DIR)
+    }
+
+    /// Where scheduled and pre-migration backups are written.
+    pub fn backups_dir(&self) -> PathBuf {
+        if self.backup.dir.as_os_str().is_empty() {
+            self.storage.data_dir.join("backups")
+        } else {
+            self.backup.dir.clone()
+        }
+    }
+
+    /// The networks of `metrics.allow`, parsed (they were validated at load).
+    pub fn metrics_networks(&self) -> Vec<Network> {
+        self.metrics
+            .allow
+            .iter()
+            .filter_map(|n| Network::parse(n).ok())
+            .collect()
+    }
+}
+
+/// An IP network written in CIDR notation: `127.0.0.1/32`, `10.0.0.0/8`, `::1/128`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    pub fn parse(text: &str) -> Result<Network, String> {
+        let bad = || format!("expected a network such as 127.0.0.1/32 or ::1/128, got {text:?}");
+        let (addr, prefix) = text.trim().split_once('/').ok_or_else(bad)?;
+        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+        let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        if prefix > max {
+            return Err(format!("the prefix of {text:?} is longer than {max} bits"));
+        }
+        Ok(Network { addr, prefix })
+    }
+
+    /// True when `ip` is inside the network. An IPv4 address seen as
+    /// IPv6 (`::ffff:127.0.0.1`) counts as the IPv4 one.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        let (have, want, bits) = match (ip, self.addr) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            _ => return false,
+        };
+        let shift = bits - u32::from(self.prefix);
+        shift >= bits || (have >> shift) == (want >> shift)
     }
 }
 
@@ -388,4 +490,40 @@ pub fn env_name(section: &str, key: &str) -> String {
         section.to_uppercase(),
         key.to_uppercase()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Network;
+
+    #[test]
+    fn networks_contain_their_addresses_only() {
+        let lo = Network::parse("127.0.0.1/32").unwrap();
+        assert!(lo.contains("127.0.0.1".parse().unwrap()));
+        assert!(lo.contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!lo.contains("127.0.0.2".parse().unwrap()));
+        assert!(!lo.contains("::1".parse().unwrap()));
+        let lan = Network::parse("10.0.0.0/8").unwrap();
+        assert!(lan.contains("10.200.3.4".parse().unwrap()));
+        assert!(!lan.contains("11.0.0.1".parse().unwrap()));
+        let any = Network::parse("0.0.0.0/0").unwrap();
+        assert!(any.contains("203.0.113.9".parse().unwrap()));
+        let v6 = Network::parse("fd00::/8").unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("fe80::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn malformed_networks_are_refused() {
+        for bad in [
+            "127.0.0.1",
+            "127.0.0.1/33",
+            "::1/129",
+            "localhost/8",
+            "1.2.3.4/x",
+            "",
+        ] {
+            assert!(Network::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -89,6 +89,15 @@ impl Error {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Error::Internal(cause.to_string())
     }
+
+    /// The message for an operator (the CLI, start-up): an internal error's
+    /// cause, which clients never see, or the client-facing message.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Internal(cause) => cause.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// The JSON body of every error response.

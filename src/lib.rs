@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -11,7 +12,9 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod jobs;
+pub mod lock;
 pub mod logging;
+pub mod metrics;
 pub mod rate_limit;
 pub mod realtime;
 pub mod server;

@@ -1,5 +1,6 @@
 //! Builds the application, binds it and runs it until SIGTERM/SIGINT, then
-//! lets in-flight requests finish and checkpoints the WAL.
+//! lets in-flight requests finish and checkpoints the WAL. The server holds
+//! the data directory's lock from start to exit.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,12 +10,15 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::vault::Vault;
+use crate::backup::{self, BackupError};
 use crate::config::Settings;
-use crate::db::Db;
-use crate::domain::attachments;
+use crate::db::{self, Db};
+use crate::domain::{attachments, webhook_deliveries};
 use crate::error::Error;
 use crate::events::worker::OutboxWorker;
 use crate::http;
+use crate::lock::{DataDirLock, LockError};
+use crate::metrics::{Exposition, Kind, Metrics};
 use crate::rate_limit::{self, RateLimiter};
 use crate::realtime::Hub;
 
@@ -25,6 +29,7 @@ pub struct AppState {
     pub vault: Vault,
     pub settings: Arc<Settings>,
     pub rate_limiter: RateLimiter,
+    pub metrics: Arc<Metrics>,
 }
 
 /// A bound, running server.
@@ -33,14 +38,21 @@ pub struct Server {
     addrs: Vec<SocketAddr>,
     db: Db,
     outbox: OutboxWorker,
+    _lock: DataDirLock,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot create the data directory {0}: {1}")]
     DataDir(String, std::io::Error),
-    #[error("cannot open the database: {0}")]
+    #[error("cannot open the database: {}", .0.detail())]
     Database(Error),
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    #[error(
+        "the automatic backup before upgrading the database failed, so it was not upgraded: {0}"
+    )]
+    Backup(BackupError),
     #[error("cannot read or create the secret key in {0}: {1}")]
     Vault(String, std::io::Error),
     #[error("cannot listen on {0}: {1}")]
@@ -50,14 +62,33 @@ pub enum StartError {
 }
 
 /// Creates the data directory and its attachments folder, then opens the
-/// database (running migrations).
+/// database (running migrations, after a backup when one rewrites data).
 pub fn open_storage(settings: &Settings) -> Result<Db, StartError> {
     for dir in [&settings.storage.data_dir, &settings.attachments_dir()] {
         std::fs::create_dir_all(dir)
             .map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
     }
+    backup_before_rewriting_migrations(settings)?;
     Db::open(&settings.database_path(), settings.storage.read_connections)
         .map_err(StartError::Database)
+}
+
+/// Backs the data up when the database predates a migration that rewrites
+/// data, so that an upgrade gone wrong can be undone with `restore`.
+fn backup_before_rewriting_migrations(settings: &Settings) -> Result<(), StartError> {
+    let path = settings.database_path();
+    if !path.is_file() {
+        return Ok(());
+    }
+    let version = db::schema_version_of(&path).map_err(StartError::Database)?;
+    if version == 0 || !db::upgrade_rewrites_data(version) {
+        return Ok(());
+    }
+    let dest =
+        backup::before_migration(&settings.storage.data_dir, &settings.backups_dir(), version)
+            .map_err(StartError::Backup)?;
+    tracing::info!(path = %dest.display(), from = version, "backed up before upgrading the database");
+    Ok(())
 }
 
 /// The key that seals stored secrets, created in the data directory on first use.
@@ -66,10 +97,49 @@ pub fn open_vault(settings: &Settings) -> Result<Vault, StartError> {
         .map_err(|e| StartError::Vault(settings.storage.data_dir.display().to_string(), e))
 }
 
+/// The outbox's depth and age and the delivery log by result, for `/metrics`.
+fn write_delivery_metrics(db: &Db, out: &mut Exposition) {
+    let Ok(backlog) = db.read_blocking(webhook_deliveries::backlog) else {
+        return;
+    };
+    let age = |at: Option<i64>| at.map_or(0.0, |at| (crate::db::now() - at).max(0) as f64);
+    out.gauge(
+        "deskwoot_outbox_depth",
+        "Committed events not yet turned into deliveries.",
+        backlog.outbox_depth as f64,
+    );
+    out.gauge(
+        "deskwoot_outbox_age_seconds",
+        "Age of the oldest event waiting in the outbox.",
+        age(backlog.outbox_oldest_at),
+    );
+    out.family(
+        "deskwoot_webhook_deliveries",
+        Kind::Gauge,
+        "Webhook and callback deliveries in the log, by status.",
+    );
+    for (status, count) in &backlog.by_status {
+        out.sample(
+            "deskwoot_webhook_deliveries",
+            &[("status", status)],
+            *count as f64,
+        );
+    }
+    out.gauge(
+        "deskwoot_webhook_oldest_pending_age_seconds",
+        "Age of the oldest delivery still waiting to succeed.",
+        age(backlog.oldest_pending_at),
+    );
+}
+
 impl Server {
     /// Opens the storage and binds the listener. Must be called inside an
     /// actix (tokio) runtime.
     pub fn start(settings: Settings) -> Result<Server, StartError> {
+        let data_dir = &settings.storage.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StartError::DataDir(data_dir.display().to_string(), e))?;
+        let lock = DataDirLock::acquire(data_dir)?;
         let db = open_storage(&settings)?;
         let vault = open_vault(&settings)?;
         let public_url = settings.public_url();
@@ -79,6 +149,30 @@ impl Server {
             db.clone(),
             Duration::from_secs(settings.realtime.presence_grace_secs),
         );
+        let metrics = Arc::new(Metrics::default());
+        let storage = db.clone();
+        metrics.add_collector(move |out| storage.write_metrics(out));
+        let outbox_db = db.clone();
+        metrics.add_collector(move |out| write_delivery_metrics(&outbox_db, out));
+        let sockets = hub.clone();
+        metrics.add_collector(move |out| {
+            let (agents, visitors) = sockets.counts();
+            out.family(
+                "deskwoot_websockets_open",
+                Kind::Gauge,
+                "Open websockets, by kind.",
+            );
+            out.sample(
+                "deskwoot_websockets_open",
+                &[("kind", "agent")],
+                agents as f64,
+            );
+            out.sample(
+                "deskwoot_websockets_open",
+                &[("kind", "visitor")],
+                visitors as f64,
+            );
+        });
         let settings = Arc::new(settings);
         let outbox_vault = vault.clone();
         let state = web::Data::new(AppState {
@@ -87,6 +181,7 @@ impl Server {
             vault,
             settings: settings.clone(),
             rate_limiter: RateLimiter::default(),
+            metrics: metrics.clone(),
         });
         let (json_config, path_config, query_config) =
             http::extractor_configs(settings.server.max_body_size);
@@ -118,13 +213,14 @@ impl Server {
         let addrs = server.addrs();
         let outbox = OutboxWorker::start(db.clone(), outbox_vault, settings.webhooks.clone())
             .map_err(StartError::Outbox)?;
-        crate::jobs::start(db.clone(), &settings);
         actix_web::rt::spawn(hub.run());
+        crate::jobs::start(db.clone(), &settings, metrics);
         Ok(Server {
             http: server.run(),
             addrs,
             db,
             outbox,
+            _lock: lock,
         })
     }
 

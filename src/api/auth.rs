@@ -63,7 +63,17 @@ async fn sign_in(
         }
         return Err(Error::InvalidCredentials);
     };
-    let user_id = user.id;
+    start_session(&req, &state, user.id).await
+}
+
+/// Opens a dashboard session for `user_id`: sets the session cookie and
+/// answers the profile with the session's CSRF token. Sign-in and the first
+/// run's setup both end here.
+pub(crate) async fn start_session(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i64,
+) -> Result<HttpResponse> {
     let session = state
         .db
         .write(move |tx| sessions::create(tx, user_id))

@@ -13,10 +13,12 @@ mod client;
 mod contacts;
 mod conversations;
 mod custom_attributes;
+mod dashboard;
 mod health;
 mod inboxes;
 mod items;
 mod labels;
+mod metrics;
 mod multipart;
 mod profile;
 mod realtime;
@@ -154,6 +156,7 @@ where
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
+    metrics::routes(cfg);
     auth::routes(cfg);
     profile::routes(cfg);
     accounts::routes(cfg);
@@ -172,5 +175,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     realtime::routes(cfg);
     client::routes(cfg);
     webhooks::routes(cfg);
+    dashboard::routes(cfg);
     widget::routes(cfg);
 }

@@ -11,8 +11,11 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::metrics::Exposition;
 
-pub use migrations::schema_version;
+pub use migrations::{
+    latest_version as latest_schema_version, schema_version, upgrade_rewrites_data,
+};
 
 /// How long a connection waits for another process's lock (the CLI, a backup)
 /// before giving up. Inside the server the single writer never waits on itself.
@@ -104,11 +107,65 @@ impl Db {
         self.commits.subscribe()
     }
 
+    /// Writes the storage gauges: file sizes, schema version, event rows.
+    pub fn write_metrics(&self, out: &mut Exposition) {
+        let size = |path: &Path| std::fs::metadata(path).map_or(0.0, |m| m.len() as f64);
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        out.gauge(
+            "deskwoot_database_size_bytes",
+            "Size of the database file.",
+            size(&self.path),
+        );
+        out.gauge(
+            "deskwoot_database_wal_size_bytes",
+            "Size of the database's write-ahead log.",
+            size(Path::new(&wal)),
+        );
+        let read = self.read_blocking(|conn| {
+            let events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+            Ok((schema_version(conn)?, events))
+        });
+        match read {
+            Ok((schema, events)) => {
+                out.gauge(
+                    "deskwoot_schema_version",
+                    "Schema version of the database.",
+                    schema as f64,
+                );
+                out.gauge(
+                    "deskwoot_events_rows",
+                    "Rows in the event log (the outbox).",
+                    events as f64,
+                );
+            }
+            Err(e) => tracing::warn!(error = %e.detail(), "reading the storage metrics failed"),
+        }
+    }
+
     /// Copies the WAL back into the main file and truncates it; called at shutdown.
     pub fn checkpoint(&self) -> Result<()> {
         let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+}
+
+/// The schema version of the database file at `path`, read without changing it.
+pub fn schema_version_of(path: &Path) -> Result<i64> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    schema_version(&conn)
+}
+
+/// Runs SQLite's `integrity_check` on the database file at `path`.
+pub fn check_integrity(path: &Path) -> Result<()> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if verdict == "ok" {
+        Ok(())
+    } else {
+        Err(Error::internal(verdict))
     }
 }
 

@@ -322,3 +322,38 @@ pub fn prune(tx: &Transaction, before: i64, limit: i64) -> Result<usize> {
         )?
         .execute([before, limit])?)
 }
+
+/// How far behind delivery is, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Backlog {
+    /// Events committed but not yet turned into deliveries.
+    pub outbox_depth: i64,
+    /// When the oldest of those was committed (Unix seconds).
+    pub outbox_oldest_at: Option<i64>,
+    /// Deliveries in the log, by status.
+    pub by_status: Vec<(String, i64)>,
+    /// When the oldest pending delivery was created.
+    pub oldest_pending_at: Option<i64>,
+}
+
+pub fn backlog(conn: &Connection) -> Result<Backlog> {
+    let (outbox_depth, outbox_oldest_at) = conn
+        .prepare_cached(
+            "SELECT count(*), min(created_at) FROM events
+             WHERE id > (SELECT last_event_id FROM webhook_outbox LIMIT 1)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let by_status = conn
+        .prepare_cached("SELECT status, count(*) FROM webhook_deliveries GROUP BY status")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let oldest_pending_at = conn
+        .prepare_cached("SELECT min(created_at) FROM webhook_deliveries WHERE status = 'pending'")?
+        .query_row([], |r| r.get(0))?;
+    Ok(Backlog {
+        outbox_depth,
+        outbox_oldest_at,
+        by_status,
+        oldest_pending_at,
+    })
+}

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::support::{Client, TestApp};
 
-const PNG: &[u8] = &[
+pub const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
     1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
 ];
@@ -37,7 +37,7 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn upload(
+pub fn upload(
     t: &TestApp,
     client: &Client,
     id: i64,
@@ -54,7 +54,7 @@ fn upload(
 }
 
 /// The part of a data URL after the host.
-fn path_of(url: &str) -> String {
+pub fn path_of(url: &str) -> String {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     rest.find('/')
         .map(|i| rest[i..].to_string())

@@ -4,7 +4,8 @@ use std::process::Output;
 
 use crate::support::{Client, ServeProcess, deskwoot_command};
 
-fn run(dir: &std::path::Path, args: &[&str]) -> Output {
+/// `deskwoot ARGS` in `dir`, so with its data directory at `dir/data`.
+pub fn run(dir: &std::path::Path, args: &[&str]) -> Output {
     deskwoot_command(dir)
         .args(args)
         .output()

@@ -56,20 +56,22 @@ fn the_environment_wins_over_the_file() {
     assert!(dir.path().join("from-file/attachments").is_dir());
 }
 
-#[test]
-fn an_unknown_key_stops_start_up_with_exit_code_2_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("bad.toml"),
-        "[server]\nbindd = \"127.0.0.1:1\"\n",
-    )
-    .unwrap();
-    let out = deskwoot_command(dir.path())
+/// `deskwoot serve` with a config file holding `toml`, which must stop it
+/// with exit code 2; returns stderr.
+fn refused_config(dir: &std::path::Path, toml: &str) -> String {
+    fs::write(dir.join("bad.toml"), toml).unwrap();
+    let out = deskwoot_command(dir)
         .args(["serve", "--config", "bad.toml"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_unknown_key_stops_start_up_with_exit_code_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = refused_config(dir.path(), "[server]\nbindd = \"127.0.0.1:1\"\n");
     assert!(stderr.contains("bindd"), "{stderr}");
     assert!(!dir.path().join("data").exists(), "nothing was created");
 }
@@ -96,6 +98,34 @@ fn invalid_values_are_all_reported_with_their_keys() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("per_minute"), "{stderr}");
+}
+
+#[test]
+fn backup_and_metrics_settings_are_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = refused_config(
+        dir.path(),
+        "[backup]\nschedule = \"at three\"\nkeep = 0\n[metrics]\nallow = [\"127.0.0.1\", \"::1/128\"]\n",
+    );
+    assert!(stderr.contains("backup.schedule"), "{stderr}");
+    assert!(stderr.contains("backup.keep"), "{stderr}");
+    assert!(stderr.contains("metrics.allow[0]"), "{stderr}");
+    assert!(!stderr.contains("metrics.allow[1]"), "{stderr}");
+
+    for (schedule, ok) in [
+        ("", true),
+        ("0 3 * * *", true),
+        ("*/10 * * * * *", true),
+        ("0 25 * * *", false),
+        ("0 3 * *", false),
+    ] {
+        let out = deskwoot_command(dir.path())
+            .args(["token", "list"])
+            .env("DESKWOOT__BACKUP__SCHEDULE", schedule)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.success(), ok, "{schedule:?}: {out:?}");
+    }
 }
 
 #[test]

@@ -122,6 +122,11 @@ impl TestApp {
         format!("/api/v1/accounts/{}{rest}", self.account_id)
     }
 
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.settings.storage.data_dir
+    }
+
     /// A second handle on the database, for fixtures and for checking that
     /// nothing changed.
     pub fn db(&self) -> Db {
