@@ -3,7 +3,7 @@
 //! takes to reach 1,000 connected sockets (p50/p99 over every delivery).
 //!
 //! Run: `cargo bench --bench realtime` (or `scripts/bench realtime`); it
-//! starts `target/release/deskwoot serve` as a child process. Raise the open
+//! starts the release `deskwoot serve` as a child process. Raise the open
 //! files limit first (`ulimit -n 32768`; scripts/bench does).
 
 use std::net::TcpStream;
@@ -31,13 +31,8 @@ impl Drop for Server {
     }
 }
 
-fn binary() -> String {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    format!("{dir}/release/deskwoot")
-}
-
 fn deskwoot(dir: &std::path::Path, args: &[&str], port: u16) -> Command {
-    let mut command = Command::new(binary());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deskwoot"));
     command
         .args(args)
         .current_dir(dir)

@@ -171,7 +171,7 @@ impl Default for Settings {
                 per_minute: 60,
                 bulk_per_minute: 600,
                 session_per_minute: 600,
-                unauthenticated_per_minute: 60,
+                unauthenticated_per_minute: 300,
                 sign_in_failures_per_minute: 10,
                 visitor_contacts_per_minute: 10,
                 visitor_conversations_per_minute: 10,

@@ -82,9 +82,11 @@ async fn agent(
         inboxes,
     };
     let hub = state.hub.clone();
-    let mut missed = vec![presence_snapshot(&state, account_id).await?];
-    missed.extend(catch_up(&hub, &audience, query.since).await?);
-    let registration = hub.register(audience);
+    // Registered before catching up, so nothing committed meanwhile is lost.
+    let registration = hub.register(audience.clone());
+    let (floor, missed) = catch_up(&hub, &audience, query.since).await?;
+    let mut frames = vec![presence_snapshot(&state, account_id).await?];
+    frames.extend(missed);
     if hub.presence.connected(user_id) {
         let availability = state
             .db
@@ -105,7 +107,15 @@ async fn agent(
         .max_continuation_size(socket::MAX_INCOMING);
     let handler = agent_handler(state.clone().into_inner(), me.viewer(), user_id);
     actix_web::rt::spawn(async move {
-        socket::serve(hub.clone(), session, stream, registration, missed, handler).await;
+        socket::serve(
+            hub.clone(),
+            session,
+            stream,
+            registration,
+            (floor, frames),
+            handler,
+        )
+        .await;
         if hub.presence.disconnected(user_id) {
             // Shown offline only if they have not come back within the grace.
             tokio::time::sleep(hub.presence.grace()).await;
@@ -117,18 +127,21 @@ async fn agent(
     Ok(response)
 }
 
-/// Frames missed since `since` (or a `resync` frame when too many were).
-async fn catch_up(hub: &Hub, audience: &Audience, since: Option<i64>) -> Result<Vec<Frame>> {
+/// The last event the client has (`since`, or the newest one for a fresh
+/// connection) and the frames it missed since then (or a `resync` frame
+/// when too many were).
+async fn catch_up(hub: &Hub, audience: &Audience, since: Option<i64>) -> Result<(i64, Vec<Frame>)> {
     let Some(since) = since else {
-        return Ok(Vec::new());
+        return Ok((hub.newest_event().await?, Vec::new()));
     };
-    Ok(hub.replay(audience, since).await?.unwrap_or_else(|| {
+    let frames = hub.replay(audience, since).await?.unwrap_or_else(|| {
         vec![Frame::new(
             None,
             "resync",
             json!({"reason": "too many missed events; reload"}),
         )]
-    }))
+    });
+    Ok((since, frames))
 }
 
 /// How every agent of the workspace is shown right now.
@@ -237,8 +250,8 @@ async fn visitor(
         verified: link.hmac_verified,
     };
     let hub = state.hub.clone();
-    let missed = catch_up(&hub, &audience, since).await?;
-    let registration = hub.register(audience);
+    let registration = hub.register(audience.clone());
+    let caught_up = catch_up(&hub, &audience, since).await?;
     let (response, session, stream) =
         actix_ws::handle(&req, body).map_err(|e| Error::BadRequest(e.to_string()))?;
     let stream = stream
@@ -252,7 +265,7 @@ async fn visitor(
         session,
         stream,
         registration,
-        missed,
+        caught_up,
         handler,
     ));
     Ok(response)

@@ -309,6 +309,13 @@ impl Hub {
         }
     }
 
+    /// The newest committed event.
+    pub async fn newest_event(&self) -> Result<i64> {
+        self.db
+            .read(|c| Ok(c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?))
+            .await
+    }
+
     /// Frames a socket missed since event `since`, for a reconnecting client;
     /// `None` when too many were missed and the client should reload.
     pub async fn replay(&self, audience: &Audience, since: i64) -> Result<Option<Vec<Frame>>> {

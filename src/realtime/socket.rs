@@ -20,16 +20,20 @@ pub const MAX_INCOMING: usize = 16 * 1024;
 /// What a socket does with a JSON message its client sent.
 pub type Handler = Box<dyn Fn(Value) -> LocalBoxFuture<'static, ()>>;
 
+/// `floor` is the last event the client already has: the `since` it resumed
+/// from, or the newest event when it connected afresh (it reads the current
+/// state over the API after connecting), so older events still on their way
+/// through the hub are not sent.
 pub async fn serve(
     hub: Arc<Hub>,
     mut session: Session,
     mut incoming: AggregatedMessageStream,
     registration: Registration,
-    missed: Vec<Frame>,
+    (floor, missed): (i64, Vec<Frame>),
     handler: Handler,
 ) {
     let Registration { id, mut frames } = registration;
-    let mut last_sent = 0;
+    let mut last_sent = floor;
     for frame in missed {
         last_sent = frame.id.unwrap_or(last_sent).max(last_sent);
         if session.text(&*frame.text).await.is_err() {

@@ -424,6 +424,21 @@ fn visitors_record_page_context_labels_and_custom_events() {
     assert_eq!(seen["custom_attributes"]["plan"], "pro");
     assert_eq!(seen["labels"], json!(["cart"]));
     t.anonymous()
+        .patch(
+            &public(&token, &format!("/contacts/{source}/conversations/{id}")),
+            json!({"custom_attributes": {"plan": null}}),
+        )
+        .expect(200);
+    let seen = t
+        .admin()
+        .get(&t.account_path(&format!("/conversations/{id}")))
+        .json();
+    assert_eq!(
+        seen["custom_attributes"],
+        json!({}),
+        "null removes an attribute"
+    );
+    t.anonymous()
         .post(
             &public(&token, &format!("/contacts/{source}/events")),
             json!({"name": "checkout_started", "data": {"total": 12}}),
