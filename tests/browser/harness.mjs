@@ -69,6 +69,7 @@ export async function startDeskwoot(extraEnv = {}) {
     // The tests are the only client; the limits are tested elsewhere.
     DESKWOOT__RATE_LIMIT__PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__UNAUTHENTICATED_PER_MINUTE: '100000',
+    DESKWOOT__RATE_LIMIT__SESSION_PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__VISITOR_CONTACTS_PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__VISITOR_CONVERSATIONS_PER_MINUTE: '100000',
     DESKWOOT__RATE_LIMIT__VISITOR_MESSAGES_PER_MINUTE: '100000',
@@ -278,6 +279,8 @@ export async function launchBrowser() {
   return {
     problems,
     newContext,
+    /** The playwright Browser itself (for the dashboard kit's `openPage`). */
+    browser,
     /** Forgets what was collected so far. */
     clearProblems() {
       problems.csp.length = 0;
