@@ -8,6 +8,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
 
+use crate::api::{Access, Routes};
+
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 #[exclude = "*.md"]
@@ -16,8 +18,18 @@ struct Files;
 /// How long stable URLs may be cached before revalidating.
 const STABLE_MAX_AGE: u32 = 300;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/assets/{hash}/{path:.*}").route(web::get().to(fingerprinted_file)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Static files")
+        .get("/assets/{hash}/{path:.*}", fingerprinted_file)
+        .op("getAsset", "Fetch a static file")
+        .about(
+            "The front-end files compiled into the binary, at fingerprinted URLs that \
+             pages link to, cached for a year. An old fingerprint still serves the \
+             current file, briefly cached.",
+        )
+        .access(Access::Public)
+        .returns(200, "*/*", None)
+        .unchecked("the fingerprint changes with the file");
 }
 
 /// The first characters of a file's SHA-256: its fingerprint.

@@ -52,8 +52,21 @@ impl Serialize for ChannelType {
     }
 }
 
+impl schemars::JsonSchema for ChannelType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChannelType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": [ChannelType::WebWidget.api_name(), ChannelType::Api.api_name()],
+        })
+    }
+}
+
 /// One day's opening hours; `day_of_week` 0 is Sunday.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkingHours {
     pub day_of_week: u8,
@@ -75,7 +88,7 @@ pub struct WorkingHours {
 /// holds: the page URL matches `value` (`*` wildcards), the visitor has been
 /// on the page `value` seconds, has scrolled `value` percent, or the host page
 /// fired the custom event `value`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     pub id: String,
@@ -134,7 +147,7 @@ fn check_triggers(triggers: &[Trigger], problems: &mut Vec<FieldError>) {
 
 /// The settings of an inbox that are not secret. Every key has a default so
 /// an inbox created with a name alone works.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InboxSettings {
     pub website_url: Option<String>,
@@ -198,7 +211,7 @@ fn default_working_hours() -> Vec<WorkingHours> {
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Inbox {
     pub id: i64,
     pub account_id: i64,
@@ -218,7 +231,7 @@ pub struct Inbox {
 }
 
 /// The short form of an inbox that a contact's links show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InboxSlim {
     pub id: i64,
     pub name: String,
