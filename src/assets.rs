@@ -5,10 +5,11 @@
 //! `fingerprinted`. Both are compressed (gzip or brotli) when the client asks.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use rust_embed::RustEmbed;
 
 use crate::api::{Access, Routes};
+use crate::error::Error;
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]
@@ -62,13 +63,13 @@ async fn fingerprinted_file(req: HttpRequest, path: web::Path<(String, String)>)
         // so a page cached across an upgrade keeps working.
         Some(file) if hash_of(&file) != hash => serve(&req, &path, "public, max-age=60"),
         Some(_) => serve(&req, &path, "public, max-age=31536000, immutable"),
-        None => HttpResponse::NotFound().finish(),
+        None => Error::NotFound("file").error_response(),
     }
 }
 
 fn serve(req: &HttpRequest, path: &str, cache_control: &str) -> HttpResponse {
     let Some(file) = Files::get(path) else {
-        return HttpResponse::NotFound().finish();
+        return Error::NotFound("file").error_response();
     };
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let unchanged = req

@@ -78,7 +78,7 @@ pub fn routes(api: &mut Routes) {
         .scope(WRITE)
         .json::<MembersBody>()
         .ok::<Payload<Vec<Agent>>>()
-        .example(json!({"inbox_id": 1, "user_ids": [2]}));
+        .example(json!({"inbox_id": 1, "user_ids": [1]}));
     api.get(&format!("{members_path}/{{id}}"), members)
         .op("listInboxMembers", "List an inbox's members")
         .about("`{id}` is the inbox's id.")

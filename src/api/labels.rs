@@ -62,7 +62,7 @@ impl WorkspaceItems for Labels {
     type Body = LabelBody;
 
     fn example() -> Value {
-        json!({"title": "vip", "description": "Customers on the top plan", "color": "#ff6600"})
+        json!({"title": "enterprise", "description": "Customers on the top plan", "color": "#ff6600"})
     }
 
     fn update_example() -> Value {

@@ -55,7 +55,7 @@ pub fn routes(api: &mut Routes) {
         .scope(Teams::WRITE)
         .json::<UserIds>()
         .no_content()
-        .example(json!({"user_ids": [2]}));
+        .example(json!({"user_ids": [1]}));
 }
 
 /// A team as the API shows it: with whether the caller is one of its members.

@@ -166,19 +166,41 @@ fn build() -> Value {
             .insert(op.method.as_str().to_lowercase(), item);
     }
     let mut schemas = responses.take_definitions(true);
-    let request_schemas = requests.take_definitions(true);
-    let mut renamed = Vec::new();
-    for (name, schema) in request_schemas {
-        match schemas.get(&name) {
-            Some(existing) if *existing != schema => renamed.push((name, schema)),
-            _ => {
-                schemas.insert(name, schema);
+    let mut request_schemas = Value::Object(requests.take_definitions(true));
+    let mut paths = serde_json::to_value(paths).unwrap_or_default();
+    // A type read and written with different required fields gets a second
+    // schema for requests, `<Name>Input`, and the requests point to it.
+    let conflicts: Vec<String> = request_schemas
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, schema)| schemas.get(*name).is_some_and(|s| s != *schema))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in &conflicts {
+        let (from, to) = (format!("{SCHEMAS}{name}"), format!("{SCHEMAS}{name}Input"));
+        rename_refs(&mut request_schemas, &from, &to);
+        for item in paths.as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
+            for op in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+                for key in ["requestBody", "parameters"] {
+                    if let Some(part) = op.get_mut(key) {
+                        rename_refs(part, &from, &to);
+                    }
+                }
             }
         }
     }
-    // A type read and written with different required fields gets a second
-    // schema for requests, `<Name>Input`.
-    let mut document = json!({
+    if let Value::Object(request_schemas) = request_schemas {
+        for (name, schema) in request_schemas {
+            let name = if conflicts.contains(&name) {
+                format!("{name}Input")
+            } else {
+                name
+            };
+            schemas.insert(name, schema);
+        }
+    }
+    json!({
         "openapi": "3.1.0",
         "info": info(),
         "tags": tags.iter().map(|t| json!({"name": t})).collect::<Vec<_>>(),
@@ -190,45 +212,20 @@ fn build() -> Value {
             "headers": headers(),
         },
         "x-scopes": scopes(),
-    });
-    for (name, schema) in renamed {
-        let input = format!("{name}Input");
-        rename_request_refs(
-            &mut document["paths"],
-            &format!("{SCHEMAS}{name}"),
-            &format!("{SCHEMAS}{input}"),
-        );
-        document["components"]["schemas"][input] = schema;
-    }
-    document
+    })
 }
 
-/// Points the `$ref`s inside request bodies and parameters from `from` to `to`.
-fn rename_request_refs(paths: &mut Value, from: &str, to: &str) {
-    fn walk(value: &mut Value, from: &str, to: &str) {
-        match value {
-            Value::Object(map) => {
-                if map.get("$ref").and_then(Value::as_str) == Some(from) {
-                    map.insert("$ref".into(), json!(to));
-                }
-                map.values_mut().for_each(|v| walk(v, from, to));
+/// Points every `$ref` to `from` inside `value` to `to`.
+fn rename_refs(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Object(map) => {
+            if map.get("$ref").and_then(Value::as_str) == Some(from) {
+                map.insert("$ref".into(), json!(to));
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, from, to)),
-            _ => {}
+            map.values_mut().for_each(|v| rename_refs(v, from, to));
         }
-    }
-    let Some(paths) = paths.as_object_mut() else {
-        return;
-    };
-    for item in paths.values_mut().filter_map(Value::as_object_mut) {
-        for op in item.values_mut() {
-            if let Some(body) = op.get_mut("requestBody") {
-                walk(body, from, to);
-            }
-            if let Some(params) = op.get_mut("parameters") {
-                walk(params, from, to);
-            }
-        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, from, to)),
+        _ => {}
     }
 }
 

@@ -5,6 +5,7 @@ mod fixtures;
 mod support;
 
 mod agents;
+mod api_docs;
 mod attachments;
 mod auth;
 mod canned_responses;
@@ -17,6 +18,7 @@ mod conversation_lists;
 mod conversations;
 mod crash;
 mod custom_attributes;
+mod doc_examples;
 mod errors;
 mod labels;
 mod live_chat;
