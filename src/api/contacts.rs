@@ -83,7 +83,9 @@ pub fn routes(api: &mut Routes) {
         .json::<ContactBody>()
         .ok::<Payload<ContactView>>()
         .errors(&[409])
-        .example(json!({"phone_number": "+15555550123", "additional_attributes": {"city": "Lisbon"}}));
+        .example(
+            json!({"phone_number": "+15555550123", "additional_attributes": {"city": "Lisbon"}}),
+        );
     api.delete(&format!("{base}/{{id}}"), delete)
         .op("deleteContact", "Delete a contact")
         .about("Deletes the contact with their conversations and notes.")

@@ -37,7 +37,11 @@ pub fn routes(api: &mut Routes) {
         )
         .scope(READ)
         .query::<ListParams>()
-        .param("labels[]", labels_param.clone(), "Conversations carrying any of these labels; repeat the key.")
+        .param(
+            "labels[]",
+            labels_param.clone(),
+            "Conversations carrying any of these labels; repeat the key.",
+        )
         .ok::<ConversationList>()
         .example_path("/api/v1/accounts/1/conversations?status=open&assignee_type=all");
     api.post(base, create)
@@ -55,7 +59,11 @@ pub fn routes(api: &mut Routes) {
         .about("The counts of the list's tabs, for the same query string, without the list.")
         .scope(READ)
         .query::<ListParams>()
-        .param("labels[]", labels_param, "Conversations carrying any of these labels; repeat the key.")
+        .param(
+            "labels[]",
+            labels_param,
+            "Conversations carrying any of these labels; repeat the key.",
+        )
         .ok::<MetaOnly>();
     api.post(&format!("{base}/filter"), filter)
         .op("filterConversations", "Filter conversations")

@@ -18,7 +18,10 @@ use crate::server::AppState;
 pub fn routes(api: &mut Routes) {
     api.tag("Custom attributes")
         .get(&items::collection::<Definitions>(), list)
-        .op("listCustomAttributeDefinitions", "List custom attribute definitions")
+        .op(
+            "listCustomAttributeDefinitions",
+            "List custom attribute definitions",
+        )
         .about("A bare array, optionally of one model's definitions.")
         .scope(Definitions::READ)
         .query::<ModelQuery>()

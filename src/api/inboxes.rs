@@ -65,13 +65,17 @@ pub fn routes(api: &mut Routes) {
         .json::<MembersBody>()
         .ok::<Payload<Vec<Agent>>>()
         .example(json!({"inbox_id": 1, "user_ids": [2]}));
-    api.add(&[crate::api::route::Method::Patch], members_path, replace_members)
-        .op("replaceInboxMembers", "Replace an inbox's members")
-        .about("Makes the given agents the inbox's members; answers them.")
-        .scope(WRITE)
-        .json::<MembersBody>()
-        .ok::<Payload<Vec<Agent>>>()
-        .example(json!({"inbox_id": 1, "user_ids": [1, 2]}));
+    api.add(
+        &[crate::api::route::Method::Patch],
+        members_path,
+        replace_members,
+    )
+    .op("replaceInboxMembers", "Replace an inbox's members")
+    .about("Makes the given agents the inbox's members; answers them.")
+    .scope(WRITE)
+    .json::<MembersBody>()
+    .ok::<Payload<Vec<Agent>>>()
+    .example(json!({"inbox_id": 1, "user_ids": [1, 2]}));
     api.delete(members_path, remove_members)
         .op("removeInboxMembers", "Remove agents from an inbox")
         .about("Answers the inbox's members after the change.")

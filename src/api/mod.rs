@@ -35,9 +35,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::{Caller, Scope, WorkspaceCaller};
-pub use route::{Access, Payload, Routes};
 use crate::error::{Error, Result};
 use crate::server::AppState;
+pub use route::{Access, Payload, Routes};
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`) in a JSON body, for
 /// fields that a `null` clears.
@@ -178,9 +178,9 @@ where
 {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
-        Some(value @ Value::Object(_)) => {
-            serde_json::from_value(value).map(Some).map_err(serde::de::Error::custom)
-        }
+        Some(value @ Value::Object(_)) => serde_json::from_value(value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
         Some(_) => Err(serde::de::Error::custom("expected a JSON object")),
     }
 }

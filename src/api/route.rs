@@ -18,7 +18,7 @@
 
 use std::sync::OnceLock;
 
-use actix_web::{Handler, FromRequest, Responder, Route, dev::HttpServiceFactory, web};
+use actix_web::{FromRequest, Handler, Responder, Route, dev::HttpServiceFactory, web};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::Value;
@@ -254,10 +254,7 @@ fn example_path(pattern: &str) -> String {
 
 /// What gets mounted, in registration order.
 enum Mount {
-    Resource {
-        path: String,
-        routes: Vec<Route>,
-    },
+    Resource { path: String, routes: Vec<Route> },
     Service(Box<dyn FnOnce(&mut web::ServiceConfig)>),
 }
 

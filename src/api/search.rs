@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{AccountPath, PageQuery, Payload, Routes};
+use crate::auth::{Caller, Scope, WorkspaceCaller};
 use crate::domain::contacts::Contact;
 use crate::domain::conversations::Conversation;
 use crate::domain::messages::Message;
-use crate::auth::{Caller, Scope, WorkspaceCaller};
 use crate::domain::search;
 use crate::error::{Error, Result};
 use crate::server::AppState;

@@ -32,30 +32,42 @@ pub fn routes(api: &mut Routes) {
         .about("A bare array of agents.")
         .scope(Teams::READ)
         .ok::<Vec<Agent>>();
-    api.add(&[crate::api::route::Method::Post], members_path, change_members)
-        .op("addTeamMembers", "Add agents to a team")
-        .about("Adds the agents and answers with them. Unknown user ids are a 422 on `user_ids`.")
-        .scope(Teams::WRITE)
-        .json::<UserIds>()
-        .ok::<Vec<Agent>>()
-        .example(json!({"user_ids": [2]}));
-    api.add(&[crate::api::route::Method::Patch], members_path, change_members)
-        .op("replaceTeamMembers", "Replace a team's members")
-        .about("Makes the given agents the team's members and answers with all of them.")
-        .scope(Teams::WRITE)
-        .json::<UserIds>()
-        .ok::<Vec<Agent>>()
-        .example(json!({"user_ids": [1, 2]}));
-    api.add(&[crate::api::route::Method::Delete], members_path, change_members)
-        .op("removeTeamMembers", "Remove agents from a team")
-        .about(
-            "Answers 204 (Chatwoot: 200 with an empty body). Unknown user ids are a 422 \
+    api.add(
+        &[crate::api::route::Method::Post],
+        members_path,
+        change_members,
+    )
+    .op("addTeamMembers", "Add agents to a team")
+    .about("Adds the agents and answers with them. Unknown user ids are a 422 on `user_ids`.")
+    .scope(Teams::WRITE)
+    .json::<UserIds>()
+    .ok::<Vec<Agent>>()
+    .example(json!({"user_ids": [2]}));
+    api.add(
+        &[crate::api::route::Method::Patch],
+        members_path,
+        change_members,
+    )
+    .op("replaceTeamMembers", "Replace a team's members")
+    .about("Makes the given agents the team's members and answers with all of them.")
+    .scope(Teams::WRITE)
+    .json::<UserIds>()
+    .ok::<Vec<Agent>>()
+    .example(json!({"user_ids": [1, 2]}));
+    api.add(
+        &[crate::api::route::Method::Delete],
+        members_path,
+        change_members,
+    )
+    .op("removeTeamMembers", "Remove agents from a team")
+    .about(
+        "Answers 204 (Chatwoot: 200 with an empty body). Unknown user ids are a 422 \
              on `user_ids` (Chatwoot answers 401).",
-        )
-        .scope(Teams::WRITE)
-        .json::<UserIds>()
-        .no_content()
-        .example(json!({"user_ids": [1]}));
+    )
+    .scope(Teams::WRITE)
+    .json::<UserIds>()
+    .no_content()
+    .example(json!({"user_ids": [1]}));
 }
 
 /// A team as the API shows it: with whether the caller is one of its members.

@@ -8,10 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::{Json, OptionalJson};
 use crate::api::{
     AccountItemPath, AccountPath, Body, PageQuery, Payload, Routes, Wrapped, read_as, write_as,
 };
+use crate::api::{Json, OptionalJson};
 use crate::auth::{Caller, Scope};
 use crate::domain::webhook_deliveries::{self as deliveries, Delivery, DeliveryFilter};
 use crate::domain::webhooks::{self, ROTATION_HOURS_DEFAULT, Webhook, WebhookFields};

@@ -204,7 +204,9 @@ fn parse_resource_scope(name: &str) -> Option<Scope> {
 }
 
 /// A user's role in a workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Administrator,

@@ -49,7 +49,10 @@ pub fn routes(api: &mut Routes) {
         .access(Access::Public)
         .query::<rate_limits::FormatQuery>()
         .returns(200, "text/html", None)
-        .or_as("application/json", Op::schema::<rate_limits::RateLimitTable>())
+        .or_as(
+            "application/json",
+            Op::schema::<rate_limits::RateLimitTable>(),
+        )
         .example_path("/docs/api/rate-limits?format=json");
 }
 

@@ -91,8 +91,10 @@ fn reason(status: u16) -> &'static str {
         204 => "No content",
         400 => "Malformed request: bad JSON, a bad query string (`bad_request`, `malformed_json`)",
         401 => "No valid credentials (`unauthenticated`, `invalid_credentials`)",
-        403 => "Not allowed: a scope is missing (`insufficient_scope`, with `required_scope`), \
-                the role does not allow it, or the CSRF token is missing (`forbidden`, `csrf_failed`)",
+        403 => {
+            "Not allowed: a scope is missing (`insufficient_scope`, with `required_scope`), \
+                the role does not allow it, or the CSRF token is missing (`forbidden`, `csrf_failed`)"
+        }
         404 => "No such record, or one in another workspace (`not_found`)",
         409 => "The change conflicts with the current state (`conflict`)",
         413 => "The body is larger than the limit (`payload_too_large`)",
@@ -180,8 +182,16 @@ fn build() -> Value {
     for name in &conflicts {
         let (from, to) = (format!("{SCHEMAS}{name}"), format!("{SCHEMAS}{name}Input"));
         rename_refs(&mut request_schemas, &from, &to);
-        for item in paths.as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
-            for op in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+        for item in paths
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|p| p.values_mut())
+        {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|i| i.values_mut())
+            {
                 for key in ["requestBody", "parameters"] {
                     if let Some(part) = op.get_mut(key) {
                         rename_refs(part, &from, &to);
@@ -294,7 +304,9 @@ fn headers() -> Value {
 pub fn scopes() -> Vec<Value> {
     let mut scopes = Vec::new();
     for (resource, covers) in RESOURCES {
-        scopes.push(json!({"name": format!("{resource}:read"), "description": format!("Read: {covers}")}));
+        scopes.push(
+            json!({"name": format!("{resource}:read"), "description": format!("Read: {covers}")}),
+        );
         scopes.push(json!({"name": format!("{resource}:write"), "description": format!("Change: {covers}")}));
     }
     scopes.push(json!({"name": ADMIN, "description": "API tokens and workspace settings"}));
@@ -355,7 +367,8 @@ fn parameters(op: &Operation) -> Vec<Value> {
     }
     if let Some(schema_fn) = op.query_schema {
         // Inline, so query types stay out of the components.
-        let mut inline = generator(SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true));
+        let mut inline =
+            generator(SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true));
         let schema = schema_fn(&mut inline).to_value();
         let required: Vec<&str> = schema["required"]
             .as_array()

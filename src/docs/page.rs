@@ -64,7 +64,13 @@ pub async fn show() -> HttpResponse {
 
 fn anchor(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -181,7 +187,11 @@ fn prose_inline(text: &str) -> String {
 /// A short name for a schema's type: `string`, `integer | null`, `array of Label`.
 fn type_name(schema: &Value) -> String {
     if let Some(reference) = schema["$ref"].as_str() {
-        return reference.rsplit('/').next().unwrap_or(reference).to_string();
+        return reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .to_string();
     }
     if let Some(any) = schema["anyOf"].as_array().or(schema["oneOf"].as_array()) {
         return any.iter().map(type_name).collect::<Vec<_>>().join(" | ");
@@ -252,7 +262,11 @@ fn operation(op: &crate::api::route::Operation, item: &Value) -> String {
                 "<tr><td><code>{}</code> <small>{}{}</small></td><td>{}</td><td>{}</td></tr>",
                 escape(p["name"].as_str().unwrap_or_default()),
                 escape(p["in"].as_str().unwrap_or_default()),
-                if p["required"] == true { ", required" } else { "" },
+                if p["required"] == true {
+                    ", required"
+                } else {
+                    ""
+                },
                 escape(&type_name(&p["schema"])),
                 prose_inline(p["description"].as_str().unwrap_or_default()),
             ));
@@ -262,10 +276,7 @@ fn operation(op: &crate::api::route::Operation, item: &Value) -> String {
     if let Some(content) = item["requestBody"]["content"].as_object() {
         for (media, body) in content {
             let schema = resolve(&body["schema"]);
-            html.push_str(&format!(
-                "<h4>Body <small>{}</small></h4>",
-                escape(media)
-            ));
+            html.push_str(&format!("<h4>Body <small>{}</small></h4>", escape(media)));
             let rows = field_rows(&schema);
             if !rows.is_empty() {
                 html.push_str(&format!("<table><tbody>{rows}</tbody></table>"));

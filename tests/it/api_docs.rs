@@ -44,7 +44,11 @@ fn the_spec_lists_exactly_the_routes_the_server_serves() {
         s.rate_limit.per_minute = 100_000;
         s.rate_limit.unauthenticated_per_minute = 100_000;
     });
-    let spec = t.anonymous().get("/docs/api/openapi.json").expect(200).json();
+    let spec = t
+        .anonymous()
+        .get("/docs/api/openapi.json")
+        .expect(200)
+        .json();
     let registered: BTreeSet<(String, String)> = operations()
         .iter()
         .map(|op| (op.method.as_str().to_string(), op.spec_path()))
@@ -52,8 +56,14 @@ fn the_spec_lists_exactly_the_routes_the_server_serves() {
     let documented = spec_operations(&spec);
     let missing: Vec<_> = registered.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&registered).collect();
-    assert!(missing.is_empty(), "registered but not in the spec: {missing:?}");
-    assert!(extra.is_empty(), "in the spec but not registered: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "registered but not in the spec: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "in the spec but not registered: {extra:?}"
+    );
 
     // Every documented operation is routed: the server never answers it
     // with "no such route" or a wrong-method 405.
@@ -62,7 +72,11 @@ fn the_spec_lists_exactly_the_routes_the_server_serves() {
         let response = client.send(method, &concrete(path), None, Vec::new());
         let unrouted = response.status == 405
             || (response.status == 404 && response.text.contains("no such route"));
-        assert!(!unrouted, "{method} {path} is not served: {}", response.text);
+        assert!(
+            !unrouted,
+            "{method} {path} is not served: {}",
+            response.text
+        );
     }
     // And a path nobody registered is not.
     client
@@ -85,9 +99,15 @@ fn routes_outside_registry(dir: &Path, found: &mut Vec<String>) {
         let text = std::fs::read_to_string(&path).expect("source readable");
         let code = text.split("#[cfg(test)]").next().unwrap_or_default();
         for (i, line) in code.lines().enumerate() {
-            let mounts = ["web::resource(", "web::scope(", ".route(", ".service(", "App::new()"]
-                .iter()
-                .any(|p| line.contains(p));
+            let mounts = [
+                "web::resource(",
+                "web::scope(",
+                ".route(",
+                ".service(",
+                "App::new()",
+            ]
+            .iter()
+            .any(|p| line.contains(p));
             let server_app = path.ends_with("server.rs") && line.contains("App::new()");
             if mounts && !server_app {
                 found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
@@ -99,7 +119,10 @@ fn routes_outside_registry(dir: &Path, found: &mut Vec<String>) {
 #[test]
 fn no_route_is_mounted_past_the_registry() {
     let mut found = Vec::new();
-    routes_outside_registry(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+    routes_outside_registry(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
     assert!(
         found.is_empty(),
         "register routes with `api::Routes` (see src/api/route.rs), not directly:\n{}",
@@ -124,7 +147,11 @@ fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 #[test]
 fn the_spec_is_well_formed_and_complete() {
     let t = TestApp::start();
-    let spec = t.anonymous().get("/docs/api/openapi.json").expect(200).json();
+    let spec = t
+        .anonymous()
+        .get("/docs/api/openapi.json")
+        .expect(200)
+        .json();
     assert_eq!(spec["openapi"], "3.1.0");
     assert_eq!(spec["servers"][0]["url"], t.base_url);
 
@@ -152,19 +179,26 @@ fn the_spec_is_well_formed_and_complete() {
         for (method, op) in item.as_object().unwrap() {
             let at = format!("{method} {path}");
             let id = op["operationId"].as_str().expect("operationId");
-            assert!(ids.insert(id.to_string()), "{at}: duplicate operationId {id}");
+            assert!(
+                ids.insert(id.to_string()),
+                "{at}: duplicate operationId {id}"
+            );
             for key in ["summary", "description"] {
                 assert!(
                     op[key].as_str().is_some_and(|s| !s.is_empty()),
                     "{at}: {key}"
                 );
             }
-            assert_eq!(op["tags"].as_array().map(Vec::len), Some(1), "{at}: one tag");
+            assert_eq!(
+                op["tags"].as_array().map(Vec::len),
+                Some(1),
+                "{at}: one tag"
+            );
             for name in &params {
                 assert!(
-                    op["parameters"]
-                        .as_array()
-                        .is_some_and(|ps| ps.iter().any(|p| p["name"] == *name && p["in"] == "path")),
+                    op["parameters"].as_array().is_some_and(|ps| ps
+                        .iter()
+                        .any(|p| p["name"] == *name && p["in"] == "path")),
                     "{at}: path parameter {name} undeclared"
                 );
             }
@@ -179,7 +213,11 @@ fn the_spec_is_well_formed_and_complete() {
             if limited {
                 assert!(responses.contains_key("429"), "{at}: 429");
                 assert!(op["x-bulk"].is_boolean(), "{at}: x-bulk");
-                let ok = responses.iter().find(|(s, _)| s.starts_with('2')).unwrap().1;
+                let ok = responses
+                    .iter()
+                    .find(|(s, _)| s.starts_with('2'))
+                    .unwrap()
+                    .1;
                 assert!(
                     ok["headers"]["X-RateLimit-Remaining"].is_object(),
                     "{at}: rate-limit headers"
@@ -220,7 +258,11 @@ fn bulk_operations_are_the_ones_the_rate_limiter_treats_as_bulk() {
     let bulk_path = t.account_path("/bulk_actions");
     let answer = t.admin().post(&bulk_path, serde_json::json!({}));
     assert_eq!(answer.header("x-ratelimit-limit"), Some("7"));
-    let spec = t.anonymous().get("/docs/api/openapi.json").expect(200).json();
+    let spec = t
+        .anonymous()
+        .get("/docs/api/openapi.json")
+        .expect(200)
+        .json();
     assert_eq!(
         spec["paths"]["/api/v1/accounts/{account_id}/bulk_actions"]["post"]["x-bulk"],
         true
@@ -235,8 +277,16 @@ fn bulk_operations_are_the_ones_the_rate_limiter_treats_as_bulk() {
 fn the_yaml_spec_is_served_as_yaml() {
     let t = TestApp::start();
     let yaml = t.anonymous().get("/docs/api/openapi.yaml").expect(200);
-    assert!(yaml.header("content-type").unwrap().starts_with("application/yaml"));
-    assert!(yaml.text.starts_with("\"components\":\n"), "{}", &yaml.text[..80]);
+    assert!(
+        yaml.header("content-type")
+            .unwrap()
+            .starts_with("application/yaml")
+    );
+    assert!(
+        yaml.text.starts_with("\"components\":\n"),
+        "{}",
+        &yaml.text[..80]
+    );
     assert!(yaml.text.contains("\n\"openapi\": \"3.1.0\"\n"));
 }
 
@@ -244,7 +294,11 @@ fn the_yaml_spec_is_served_as_yaml() {
 fn the_docs_page_documents_every_operation_without_scripts() {
     let t = TestApp::start();
     let page = t.anonymous().get("/docs/api").expect(200);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     let csp = page.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'none'") && csp.contains("default-src 'self'"));
     assert!(!page.text.contains("<script"), "no script");
@@ -255,11 +309,24 @@ fn the_docs_page_documents_every_operation_without_scripts() {
             op.operation_id
         );
     }
-    for section in ["authentication", "scopes", "pagination", "errors", "rate-limits", "webhooks"] {
-        assert!(page.text.contains(&format!("id=\"{section}\"")), "{section}");
+    for section in [
+        "authentication",
+        "scopes",
+        "pagination",
+        "errors",
+        "rate-limits",
+        "webhooks",
+    ] {
+        assert!(
+            page.text.contains(&format!("id=\"{section}\"")),
+            "{section}"
+        );
     }
     assert!(page.text.contains("conversations:write"), "the scope table");
-    assert!(page.text.contains("curl -X POST &quot;http://127.0.0.1:3000/api/v1/accounts/1/labels&quot;"));
+    assert!(
+        page.text
+            .contains("curl -X POST &quot;http://127.0.0.1:3000/api/v1/accounts/1/labels&quot;")
+    );
     // The stylesheet is served from this server.
     let css = page
         .text
@@ -269,7 +336,12 @@ fn the_docs_page_documents_every_operation_without_scripts() {
         .expect("a stylesheet link");
     assert!(css.starts_with("/assets/"));
     let sheet = t.anonymous().get(css).expect(200);
-    assert!(sheet.header("content-type").unwrap().starts_with("text/css"));
+    assert!(
+        sheet
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/css")
+    );
 }
 
 #[test]
@@ -298,7 +370,10 @@ fn the_rate_limit_table_follows_the_running_config() {
     };
     let labels = row("GET", "/api/v1/accounts/{account_id}/labels");
     assert_eq!(labels["token"]["per_minute"], 7);
-    assert_eq!(labels["token"]["policy"], "GET /api/v1/accounts/{account_id}/labels");
+    assert_eq!(
+        labels["token"]["policy"],
+        "GET /api/v1/accounts/{account_id}/labels"
+    );
     assert_eq!(row("GET", "/api/v1/profile")["token"]["per_minute"], 42);
     let bulk = row("POST", "/api/v1/accounts/{account_id}/bulk_actions");
     assert_eq!(bulk["token"]["policy"], "bulk");
@@ -308,7 +383,11 @@ fn the_rate_limit_table_follows_the_running_config() {
     // Every rate-limited operation is in the table.
     let limited = operations()
         .iter()
-        .filter(|op| op.path.starts_with("/api/") || op.path.starts_with("/auth/") || op.path.starts_with("/public/"))
+        .filter(|op| {
+            op.path.starts_with("/api/")
+                || op.path.starts_with("/auth/")
+                || op.path.starts_with("/public/")
+        })
         .count();
     assert_eq!(table["endpoints"].as_array().unwrap().len(), limited);
 
@@ -319,7 +398,10 @@ fn the_rate_limit_table_follows_the_running_config() {
         .get("/docs/api/rate-limits");
     assert_eq!(by_accept.expect(200).json()["window_seconds"], 60);
     let html = t.anonymous().get("/docs/api/rate-limits").expect(200);
-    assert!(html.text.contains("<td><code>/api/v1/accounts/{account_id}/labels</code></td><td>7 <small>"));
+    assert!(
+        html.text
+            .contains("<td><code>/api/v1/accounts/{account_id}/labels</code></td><td>7 <small>")
+    );
     t.anonymous()
         .get("/docs/api/rate-limits?format=xml")
         .expect_error(422, "validation_failed");
@@ -328,11 +410,18 @@ fn the_rate_limit_table_follows_the_running_config() {
 #[test]
 fn every_operation_says_who_may_call_it() {
     for op in operations() {
-        let access = op.access.as_ref().unwrap_or_else(|| {
-            panic!("{} {} has no access set", op.method.as_str(), op.path)
-        });
-        assert!(!op.operation_id.is_empty() && !op.summary.is_empty(), "{}", op.path);
-        if op.path.starts_with("/api/v1/accounts/{account_id}") && op.path != "/api/v1/accounts/{account_id}" {
+        let access = op
+            .access
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} {} has no access set", op.method.as_str(), op.path));
+        assert!(
+            !op.operation_id.is_empty() && !op.summary.is_empty(),
+            "{}",
+            op.path
+        );
+        if op.path.starts_with("/api/v1/accounts/{account_id}")
+            && op.path != "/api/v1/accounts/{account_id}"
+        {
             assert!(
                 matches!(access, Access::Scopes(s) if !s.is_empty()),
                 "{} {} needs a scope",

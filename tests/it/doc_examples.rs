@@ -23,7 +23,11 @@ struct Seeded {
 
 fn cli(dir: &std::path::Path, args: &[&str]) -> String {
     let out = deskwoot_command(dir).args(args).output().expect("cli runs");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -31,11 +35,26 @@ fn seed(dir: &std::path::Path) -> Seeded {
     cli(
         dir,
         &[
-            "setup", "--workspace", "Acme", "--name", "Alice", "--email", "alice@example.com",
-            "--password", "a long password",
+            "setup",
+            "--workspace",
+            "Acme",
+            "--name",
+            "Alice",
+            "--email",
+            "alice@example.com",
+            "--password",
+            "a long password",
         ],
     );
-    let create = ["token", "create", "--email", "alice@example.com", "--scopes", "full", "--name"];
+    let create = [
+        "token",
+        "create",
+        "--email",
+        "alice@example.com",
+        "--scopes",
+        "full",
+        "--name",
+    ];
     let token = cli(dir, &[&create[..], &["docs"]].concat());
     cli(dir, &[&create[..], &["spare"]].concat());
     let server = ServeProcess::start(
@@ -52,13 +71,19 @@ fn seed(dir: &std::path::Path) -> Seeded {
     let admin = Client::new(&server.base_url, Some(token.clone()));
     let a = |rest: &str| format!("/api/v1/accounts/1{rest}");
     let website = admin
-        .post(&a("/inboxes"), json!({"name": "Website", "channel": {"type": "web_widget"}}))
+        .post(
+            &a("/inboxes"),
+            json!({"name": "Website", "channel": {"type": "web_widget"}}),
+        )
         .expect(200)
         .json();
     let inbox_identifier = website["website_token"].as_str().unwrap().to_string();
     let public = Client::new(&server.base_url, None);
     let visitor_path = format!("/public/api/v1/inboxes/{inbox_identifier}/contacts");
-    let visitor = public.post(&visitor_path, json!({"name": "Dana"})).expect(200).json();
+    let visitor = public
+        .post(&visitor_path, json!({"name": "Dana"}))
+        .expect(200)
+        .json();
     let source_id = visitor["source_id"].as_str().unwrap().to_string();
     public
         .post(
@@ -67,20 +92,38 @@ fn seed(dir: &std::path::Path) -> Seeded {
         )
         .expect(200);
     let seeds: &[(&str, Value)] = &[
-        ("/inboxes", json!({"name": "App", "channel": {"type": "api"}})),
-        ("/contacts", json!({"name": "Erin", "email": "erin@example.com", "inbox_id": 2})),
-        ("/contacts", json!({"name": "Frank", "email": "frank@example.com"})),
+        (
+            "/inboxes",
+            json!({"name": "App", "channel": {"type": "api"}}),
+        ),
+        (
+            "/contacts",
+            json!({"name": "Erin", "email": "erin@example.com", "inbox_id": 2}),
+        ),
+        (
+            "/contacts",
+            json!({"name": "Frank", "email": "frank@example.com"}),
+        ),
         ("/conversations", json!({"inbox_id": 1, "contact_id": 3})),
-        ("/contacts/1/notes", json!({"content": "Asked about the blue one"})),
+        (
+            "/contacts/1/notes",
+            json!({"content": "Asked about the blue one"}),
+        ),
         ("/labels", json!({"title": "billing"})),
         ("/teams", json!({"name": "Support"})),
-        ("/canned_responses", json!({"short_code": "thanks", "content": "Thank you!"})),
+        (
+            "/canned_responses",
+            json!({"short_code": "thanks", "content": "Thank you!"}),
+        ),
         (
             "/custom_attribute_definitions",
             json!({"attribute_display_name": "Tier", "attribute_key": "tier",
                    "attribute_display_type": "text", "attribute_model": "contact_attribute"}),
         ),
-        ("/agents", json!({"name": "Gus", "email": "gus@example.com"})),
+        (
+            "/agents",
+            json!({"name": "Gus", "email": "gus@example.com"}),
+        ),
         (
             "/webhooks",
             json!({"url": format!("{}/healthz", server.base_url), "events": ["message_created"]}),
@@ -141,5 +184,9 @@ fn the_curl_examples_of_the_docs_succeed() {
         }
     }
     assert!(ran > 100, "ran {ran} examples");
-    assert!(failures.is_empty(), "examples that failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "examples that failed:\n{}",
+        failures.join("\n")
+    );
 }

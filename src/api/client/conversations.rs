@@ -9,13 +9,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{client_ip, limit, visitor};
-use crate::api::{Json, OptionalJson};
 use crate::api::multipart::{self, FileRules};
 use crate::api::{Access, Routes};
-use crate::domain::public::{PublicConversation, PublicMessage};
+use crate::api::{Json, OptionalJson};
 use crate::domain::attachments::{self, StoredFile};
 use crate::domain::conversations::{self, Actor, ConversationRow, NewConversation, Viewer};
 use crate::domain::messages::{self, Cursor, MessageChange, MessageType, NewMessage, Sender};
+use crate::domain::public::{PublicConversation, PublicMessage};
 use crate::domain::visitors::{self, Visitor};
 use crate::domain::{labels, public};
 use crate::error::{Error, Result};
@@ -26,7 +26,10 @@ pub fn routes(api: &mut Routes) {
     let base = "/contacts/{source_id}/conversations";
     let one = format!("{base}/{{id}}");
     api.get(base, list)
-        .op("clientListConversations", "List the visitor's conversations")
+        .op(
+            "clientListConversations",
+            "List the visitor's conversations",
+        )
         .about("Each with its latest public messages; private notes are never shown.")
         .access(Access::Visitor)
         .ok::<Vec<PublicConversation>>();
@@ -46,7 +49,10 @@ pub fn routes(api: &mut Routes) {
         .access(Access::Visitor)
         .ok::<PublicConversation>();
     api.add(&[crate::api::route::Method::Patch], &one, update)
-        .op("clientUpdateConversation", "Change a conversation's attributes")
+        .op(
+            "clientUpdateConversation",
+            "Change a conversation's attributes",
+        )
         .about(
             "Custom attributes and additional attributes (the page context) are merged; \
              labels are added and removed.",
@@ -67,7 +73,10 @@ pub fn routes(api: &mut Routes) {
         .no_content()
         .example(json!({"typing_status": "on"}));
     api.post(&format!("{one}/update_last_seen"), update_last_seen)
-        .op("clientUpdateLastSeen", "Mark a conversation read by the visitor")
+        .op(
+            "clientUpdateLastSeen",
+            "Mark a conversation read by the visitor",
+        )
         .access(Access::Visitor)
         .no_content();
     api.get(&format!("{one}/messages"), list_messages)

@@ -37,7 +37,10 @@ pub fn routes(api: &mut Routes) {
         .errors(&[409])
         .example(json!({"inbox_id": 2, "source_id": "crm-4711"}));
     api.get(&format!("{base}/contactable_inboxes"), contactable)
-        .op("listContactableInboxes", "List the inboxes a contact can be reached through")
+        .op(
+            "listContactableInboxes",
+            "List the inboxes a contact can be reached through",
+        )
         .about("The inboxes the caller sees, with the contact's `source_id` where linked.")
         .scope(READ)
         .ok::<Payload<Vec<InboxLink>>>();

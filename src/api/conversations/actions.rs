@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{READ, WRITE, change};
-use crate::api::{Json, OptionalJson};
 use crate::api::{AccountItemPath, Payload, Routes};
+use crate::api::{Json, OptionalJson};
 use crate::auth::Caller;
 use crate::domain::agents::Agent;
 use crate::domain::conversations::{self, Conversation};
@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::server::AppState;
 
 pub fn routes(api: &mut Routes) {
-    let at = |action: &str| format!("/api/v1/accounts/{{account_id}}/conversations/{{id}}/{action}");
+    let at =
+        |action: &str| format!("/api/v1/accounts/{{account_id}}/conversations/{{id}}/{action}");
     api.post(&at("toggle_status"), toggle_status)
         .op("toggleConversationStatus", "Change a conversation's status")
         .about(
@@ -31,7 +32,10 @@ pub fn routes(api: &mut Routes) {
         .ok::<StatusChanged>()
         .example(json!({"status": "pending"}));
     api.post(&at("toggle_priority"), toggle_priority)
-        .op("toggleConversationPriority", "Change a conversation's priority")
+        .op(
+            "toggleConversationPriority",
+            "Change a conversation's priority",
+        )
         .about("`low`, `medium`, `high`, `urgent`, or `none` (or null) to clear it.")
         .scope(WRITE)
         .json::<TogglePriority>()
@@ -59,7 +63,10 @@ pub fn routes(api: &mut Routes) {
         .ok::<Payload<Vec<String>>>()
         .example(json!({"labels": ["billing", "vip"]}));
     api.post(&at("custom_attributes"), set_custom_attributes)
-        .op("setConversationCustomAttributes", "Set a conversation's custom attributes")
+        .op(
+            "setConversationCustomAttributes",
+            "Set a conversation's custom attributes",
+        )
         .about("Replaces them; values are checked against their definitions.")
         .scope(WRITE)
         .json::<CustomAttributesBody>()
