@@ -208,6 +208,13 @@ fn split_body(mut body: Map<String, Value>) -> Result<InboxFields> {
             Some(Value::String(t)) => Some(t),
             Some(_) => return Err(Error::invalid("channel.type", "must be web_widget or api")),
         };
+        // A setting given twice would silently lose one of its values.
+        if let Some(key) = channel.keys().find(|k| body.contains_key(*k)) {
+            return Err(Error::invalid(
+                key.as_str(),
+                "given both at the top level and in channel; give it once",
+            ));
+        }
         body.extend(channel);
     }
     Ok(InboxFields {
