@@ -13,9 +13,12 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
+
+use crate::api::{Access, Routes};
+use crate::error::Error;
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]
@@ -25,8 +28,18 @@ struct Files;
 /// How long stable URLs may be cached before revalidating.
 const STABLE_MAX_AGE: u32 = 300;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/assets/{hash}/{path:.*}").route(web::get().to(fingerprinted_file)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Static files")
+        .get("/assets/{hash}/{path:.*}", fingerprinted_file)
+        .op("getAsset", "Fetch a static file")
+        .about(
+            "The front-end files compiled into the binary, at fingerprinted URLs that \
+             pages link to, cached for a year. An old fingerprint still serves the \
+             current file, briefly cached.",
+        )
+        .access(Access::Public)
+        .returns(200, "*/*", None)
+        .unchecked("the fingerprint changes with the file");
 }
 
 /// The top-level folder of `path`, or `path` itself for a file at the top.
@@ -96,7 +109,7 @@ pub fn stable(req: &HttpRequest, path: &str) -> HttpResponse {
 async fn fingerprinted_file(req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
     let (hash, path) = path.into_inner();
     if Files::get(&path).is_none() {
-        return HttpResponse::NotFound().finish();
+        return Error::NotFound("file").error_response();
     }
     if hash_of(&path) == hash {
         serve(&req, &path, "public, max-age=31536000, immutable")
@@ -109,7 +122,7 @@ async fn fingerprinted_file(req: HttpRequest, path: web::Path<(String, String)>)
 
 fn serve(req: &HttpRequest, path: &str, cache_control: &str) -> HttpResponse {
     let Some(file) = Files::get(path) else {
-        return HttpResponse::NotFound().finish();
+        return Error::NotFound("file").error_response();
     };
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let unchanged = req

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -101,12 +101,18 @@ impl Error {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
 pub struct ErrorBody<'a> {
+    /// A stable snake_case code: `not_found`, `validation_failed`,
+    /// `insufficient_scope`, `rate_limited`, ...
     pub error: &'a str,
+    /// What went wrong, for people.
     pub message: String,
+    /// The fields that failed validation (`validation_failed` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<&'a [FieldError]>,
+    /// The scope the credential lacks (`insufficient_scope` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_scope: Option<&'a str>,
 }

@@ -194,7 +194,6 @@ impl Server {
                 .app_data(query_config.clone())
                 .app_data(payload_config.clone())
                 .configure(crate::api::routes)
-                .configure(crate::assets::routes)
                 .default_service(web::to(http::not_found))
                 .wrap(from_fn(http::panic_guard))
                 .wrap(from_fn(rate_limit::enforce))

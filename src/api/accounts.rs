@@ -1,20 +1,32 @@
 //! `GET/PATCH /api/v1/accounts/{account_id}`: the workspace itself.
 
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
 
+use crate::api::Json;
+use crate::api::{Access, Routes};
 use crate::auth::{Caller, Scope};
-use crate::domain::workspaces::{self, WorkspaceChange};
+use crate::domain::workspaces::{self, Workspace, WorkspaceChange};
 use crate::error::Result;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}")
-            .route(web::get().to(show))
-            .route(web::patch().to(update))
-            .route(web::put().to(update)),
-    );
+pub fn routes(api: &mut Routes) {
+    let path = "/api/v1/accounts/{account_id}";
+    api.tag("Workspace")
+        .get(path, show)
+        .op("getAccount", "Show the workspace")
+        .about("The workspace (Chatwoot's account): any member may read it.")
+        .access(Access::Caller)
+        .ok::<Workspace>();
+    api.patch_put(path, update)
+        .op("updateAccount", "Change the workspace")
+        .about("Renames the workspace or replaces its settings.")
+        .scope(Scope::Admin)
+        .json::<AccountUpdate>()
+        .ok::<Workspace>()
+        .example(json!({"name": "Acme Support"}));
 }
 
 async fn show(
@@ -28,7 +40,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(workspace))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AccountUpdate {
     name: Option<String>,
@@ -39,7 +51,7 @@ async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    body: web::Json<AccountUpdate>,
+    body: Json<AccountUpdate>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.into_inner())?;
     me.require(Scope::Admin)?;

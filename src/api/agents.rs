@@ -3,26 +3,56 @@
 //! change or remove agents.
 
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::api::{AccountItemPath, AccountPath, Body, Wrapped, read_as, write_as};
+use crate::api::{AccountItemPath, AccountPath, Body, Routes, Wrapped, read_as, write_as};
 use crate::auth::{Caller, Role, Scope};
 use crate::domain::agents::{self, Agent, AgentChange, NewAgent};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/agents")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/agents/{id}")
-            .route(web::patch().to(update))
-            .route(web::put().to(update))
-            .route(web::delete().to(remove)),
-    );
+pub fn routes(api: &mut Routes) {
+    let base = "/api/v1/accounts/{account_id}/agents";
+    api.tag("Agents")
+        .get(base, list)
+        .op("listAgents", "List agents")
+        .about("The workspace's people, agents and administrators: a bare array.")
+        .scope(Scope::read("agents"))
+        .ok::<Vec<Agent>>();
+    api.post(base, create)
+        .op("createAgent", "Add an agent")
+        .about(
+            "Adds a person to the workspace (creating their user when the email is new). \
+             Without `password` the server generates one and answers it once as \
+             `initial_password`. The body may be flat or under `agent`.",
+        )
+        .scope(WRITE)
+        .wrapped::<CreateAgent>()
+        .ok::<CreatedAgent>()
+        .errors(&[409])
+        .example(json!({"name": "Bob Agent", "email": "bob@example.com", "role": "agent"}));
+    api.patch_put(&format!("{base}/{{id}}"), update)
+        .op("updateAgent", "Change an agent")
+        .about("Changes the given fields. The last administrator cannot become an agent (409).")
+        .scope(WRITE)
+        .wrapped::<UpdateAgent>()
+        .ok::<Agent>()
+        .errors(&[409])
+        .example_path("/api/v1/accounts/1/agents/2")
+        .example(json!({"availability": "busy"}));
+    api.delete(&format!("{base}/{{id}}"), remove)
+        .op("removeAgent", "Remove an agent")
+        .about(
+            "Removes the person from this workspace; their user and other workspaces stay. \
+             Removing the last administrator is a 409. Answers 204 where Chatwoot answers \
+             200 with an empty body.",
+        )
+        .scope(WRITE)
+        .no_content()
+        .errors(&[409])
+        .example_path("/api/v1/accounts/1/agents/2");
 }
 
 const WRITE: Scope = Scope::write("agents");
@@ -51,14 +81,15 @@ async fn list(
     Ok(HttpResponse::Ok().json(agents))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateAgent {
     #[serde(default)]
     name: String,
     #[serde(default)]
     email: String,
-    /// `agent` when absent.
+    /// `agent` (the default) or `administrator`.
+    #[schemars(extend("enum" = ["agent", "administrator", null]))]
     role: Option<String>,
     availability: Option<String>,
     password: Option<String>,
@@ -71,7 +102,7 @@ impl Wrapped for CreateAgent {
 /// The new agent and, when the server generated their password, that
 /// password: shown in this one answer only, for the administrator to hand
 /// over; the person changes it from their profile.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct CreatedAgent {
     #[serde(flatten)]
     agent: Agent,
@@ -109,10 +140,12 @@ async fn create(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateAgent {
     name: Option<String>,
+    /// `agent` or `administrator`.
+    #[schemars(extend("enum" = ["agent", "administrator", null]))]
     role: Option<String>,
     availability: Option<String>,
 }

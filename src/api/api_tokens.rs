@@ -2,24 +2,47 @@
 //! this one answer only) and revoke API tokens. Needs the `admin` scope.
 
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
+use crate::api::Json;
+use crate::api::{Payload, Routes};
 use crate::auth::{Caller, Scope, ScopeSet};
 use crate::domain::api_tokens::{self, ApiToken, NewToken};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/api_tokens")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/api_tokens/{id}")
-            .route(web::get().to(show))
-            .route(web::delete().to(revoke)),
-    );
+pub fn routes(api: &mut Routes) {
+    let base = "/api/v1/accounts/{account_id}/api_tokens";
+    api.tag("API tokens")
+        .get(base, list)
+        .op("listApiTokens", "List API tokens")
+        .about("The workspace's active tokens, never their secrets.")
+        .scope(Scope::Admin)
+        .ok::<Payload<Vec<ApiToken>>>();
+    api.post(base, create)
+        .op("createApiToken", "Create an API token")
+        .about(
+            "Creates a token with the given scopes (names, or one string of names \
+             separated by commas or spaces; `read` and `full` expand). The secret is in \
+             this answer only, as `token`. A token cannot hold scopes beyond the \
+             credential that creates it, nor beyond its user's role.",
+        )
+        .scope(Scope::Admin)
+        .json::<CreateToken>()
+        .created::<CreatedToken>()
+        .example(json!({"name": "reporting job", "scopes": ["conversations:read", "reports:read"], "expires_in_days": 90}));
+    api.get(&format!("{base}/{{id}}"), show)
+        .op("getApiToken", "Show an API token")
+        .scope(Scope::Admin)
+        .ok::<ApiToken>();
+    api.delete(&format!("{base}/{{id}}"), revoke)
+        .op("revokeApiToken", "Revoke an API token")
+        .about("Stops the token at once; other tokens keep working.")
+        .scope(Scope::Admin)
+        .no_content()
+        .example_path("/api/v1/accounts/1/api_tokens/2");
 }
 
 async fn list(
@@ -34,7 +57,7 @@ async fn list(
         .db
         .read(move |conn| api_tokens::list(conn, Some(id)))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "payload": tokens })))
+    Ok(HttpResponse::Ok().json(Payload::of(tokens)))
 }
 
 async fn show(
@@ -53,16 +76,18 @@ async fn show(
     Ok(HttpResponse::Ok().json(token))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateToken {
+    /// What the token is for.
     name: String,
     /// Scope names, or one string of names separated by commas or spaces.
     scopes: ScopeList,
+    /// Days until it expires; never when absent.
     expires_in_days: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum ScopeList {
     List(Vec<String>),
@@ -70,10 +95,11 @@ enum ScopeList {
 }
 
 /// The created token, with its secret: the only time it is shown.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct CreatedToken {
     #[serde(flatten)]
     token: ApiToken,
+    /// The secret, `dw_...`: send it as `Authorization: Bearer <token>`.
     #[serde(rename = "token")]
     secret: String,
 }
@@ -82,7 +108,7 @@ async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    body: web::Json<CreateToken>,
+    body: Json<CreateToken>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.into_inner())?;
     me.require(Scope::Admin)?;

@@ -4,19 +4,34 @@
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::api::{Access, Routes};
 use crate::domain::attachments;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/attachments/{id}/{file_name}").route(web::get().to(download)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Messages")
+        .get("/attachments/{id}/{file_name}", download)
+        .op("downloadAttachment", "Download an attachment")
+        .about(
+            "Serves a message's file to whoever holds the link in the message's \
+             `data_url`: signed and expiring, so it needs no credentials. Images, audio \
+             and video are served inline, everything else as a download.",
+        )
+        .access(Access::SignedLink)
+        .query::<Signed>()
+        .returns(200, "application/octet-stream", None)
+        .unchecked("the link comes from a message's data_url");
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct Signed {
+    /// Unix seconds after which the link stops working.
     expires: i64,
+    /// The link's signature.
     signature: String,
 }
 

@@ -3,22 +3,52 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
 
+use crate::api::Json;
 use crate::api::profile::Profile;
+use crate::api::{Access, Routes};
 use crate::auth::caller::Credential;
 use crate::auth::{Caller, SESSION_COOKIE, password};
 use crate::domain::{sessions, users};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/auth/sign_in").route(web::post().to(sign_in)))
-        .service(web::resource("/auth/sign_out").route(web::delete().to(sign_out)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Auth")
+        .post("/auth/sign_in", sign_in)
+        .op("signIn", "Sign in to the dashboard")
+        .about(
+            "Starts a dashboard session: answers the profile with a `csrf_token` and sets \
+             the `deskwoot_session` cookie (HttpOnly, SameSite=Strict). Requests that change \
+             something with the cookie must send the `X-CSRF-Token` header with that token. \
+             Failed sign-ins are limited per IP address and per email \
+             (`rate_limit.sign_in_failures_per_minute`); the answer never says whether the \
+             email exists.",
+        )
+        .access(Access::Public)
+        .json::<SignIn>()
+        .ok::<Profile>()
+        .errors(&[401])
+        .example(json!({"email": "alice@example.com", "password": "a long password"}));
+    api.delete("/auth/sign_out", sign_out)
+        .op("signOut", "Sign out of the dashboard")
+        .about(
+            "Ends the dashboard session of the cookie and expires the cookie. API tokens \
+             are revoked instead (`DELETE /api/v1/accounts/{account_id}/api_tokens/{id}`): \
+             with a token this answers 400.",
+        )
+        .access(Access::Caller)
+        .no_content()
+        .errors(&[400])
+        .unchecked("needs a session cookie and its CSRF token from sign-in");
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct SignIn {
+    /// The email address the user signs in with.
     email: String,
     password: String,
 }
@@ -26,7 +56,7 @@ struct SignIn {
 async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<SignIn>,
+    body: Json<SignIn>,
 ) -> Result<HttpResponse> {
     let SignIn { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();

@@ -2,46 +2,69 @@
 //! conversations, in one transaction. A bulk endpoint for the rate limiter.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::AccountPath;
+use crate::api::Json;
+use crate::api::{AccountPath, Routes};
 use crate::auth::{Caller, Scope};
 use crate::domain::conversations::Actor;
 use crate::domain::conversations::bulk::{self, BulkChange};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub const ROUTE: &str = "/api/v1/accounts/{account_id}/bulk_actions";
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource(ROUTE).route(web::post().to(apply)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Conversations")
+        .post("/api/v1/accounts/{account_id}/bulk_actions", apply)
+        .op("bulkUpdateConversations", "Change many conversations at once")
+        .about(
+            "Applies one change (status, assignee, team, labels to add and remove) to the \
+             conversations with the given display ids, in one transaction; ids the caller \
+             cannot see are skipped. Counts against the bulk rate limit.",
+        )
+        .scope(Scope::write("conversations"))
+        .bulk()
+        .json::<BulkBody>()
+        .ok::<BulkResult>()
+        .example(json!({"type": "Conversation", "ids": [1], "fields": {"status": "open"}, "labels": {"add": ["vip"]}}));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Serialize, JsonSchema)]
+struct BulkResult {
+    success: bool,
+    /// How many conversations changed.
+    count: usize,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkBody {
+    /// Always `Conversation`.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["Conversation"]))]
     kind: String,
+    /// Conversation display ids: 1 to 1000.
+    #[schemars(length(min = 1, max = 1000))]
     ids: Vec<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::object")]
     fields: Fields,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::object")]
     labels: LabelChanges,
     snoozed_until: Option<i64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Fields {
     status: Option<String>,
-    #[serde(default, with = "crate::api::double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     assignee_id: Option<Option<i64>>,
-    #[serde(default, with = "crate::api::double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     team_id: Option<Option<i64>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LabelChanges {
     #[serde(default)]
@@ -54,7 +77,7 @@ async fn apply(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountPath>,
-    body: web::Json<BulkBody>,
+    body: Json<BulkBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
     me.require(Scope::write("conversations"))?;
@@ -78,5 +101,8 @@ async fn apply(
         .db
         .write(move |tx| bulk::apply(tx, &viewer, actor, &ids, &change))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "success": true, "count": count })))
+    Ok(HttpResponse::Ok().json(BulkResult {
+        success: true,
+        count,
+    }))
 }

@@ -3,26 +3,40 @@
 
 use actix_web::{HttpResponse, web};
 use rusqlite::{Connection, Transaction};
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::api::items::{self, WorkspaceItems};
-use crate::api::{AccountPath, Wrapped, read_as};
+use crate::api::{AccountPath, Routes, Wrapped, read_as};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
 use crate::domain::canned_responses::{self, CannedFields, CannedResponse};
 use crate::error::Result;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    items::routes::<CannedResponses>(cfg, web::get().to(list));
+pub fn routes(api: &mut Routes) {
+    api.tag("Canned responses")
+        .get(&items::collection::<CannedResponses>(), list)
+        .op("listCannedResponses", "List canned responses")
+        .about(
+            "A bare array by short code; `?search=` keeps those whose short code starts \
+             with it or whose content contains it, ignoring case.",
+        )
+        .scope(CannedResponses::READ)
+        .query::<SearchQuery>()
+        .ok::<Vec<CannedResponse>>()
+        .example_path("/api/v1/accounts/1/canned_responses?search=thanks");
+    items::routes::<CannedResponses>(api);
 }
 
 /// Other query parameters are ignored, as clients add cache-busters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct SearchQuery {
+    /// A short code prefix or words of the content.
     search: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CannedBody {
     short_code: Option<String>,
@@ -48,8 +62,18 @@ impl WorkspaceItems for CannedResponses {
     const PATH: &'static str = "canned_responses";
     const READ: Scope = Scope::read("canned_responses");
     const WRITE: Scope = Scope::write("canned_responses");
+    const NAME: &'static str = "canned response";
+    const ID: &'static str = "CannedResponse";
     type Item = CannedResponse;
     type Body = CannedBody;
+
+    fn example() -> Value {
+        json!({"short_code": "refund", "content": "Your refund is on its way."})
+    }
+
+    fn update_example() -> Value {
+        json!({"content": "Thanks for writing in! We will get back to you shortly."})
+    }
 
     /// Chatwoot has no such route; it is here as for every other resource.
     fn get(conn: &Connection, me: &WorkspaceCaller, id: i64) -> Result<CannedResponse> {

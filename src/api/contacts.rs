@@ -12,10 +12,12 @@ mod transfer;
 
 use actix_web::{HttpResponse, web};
 use rusqlite::Connection;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::api::{AccountItemPath, AccountPath, PageQuery, double_option};
+use crate::api::Json;
+use crate::api::{AccountItemPath, AccountPath, PageQuery, Payload, Routes};
 use crate::auth::{Caller, Scope};
 use crate::domain::contacts::{self, Contact, ContactFields, InboxLink};
 use crate::domain::filters::{self, Condition};
@@ -23,36 +25,103 @@ use crate::domain::query::Where;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+const READ: Scope = Scope::read("contacts");
+const WRITE: Scope = Scope::write("contacts");
+
+pub fn routes(api: &mut Routes) {
+    let base = "/api/v1/accounts/{account_id}/contacts";
     // Fixed paths first: `{id}` would take `search` and the rest otherwise.
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/search").route(web::get().to(search)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/filter")
-            .route(web::post().to(filter)),
-    );
-    transfer::routes(cfg);
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/contacts")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/{id}")
-            .route(web::get().to(show))
-            .route(web::patch().to(update))
-            .route(web::put().to(update))
-            .route(web::delete().to(delete)),
-    );
-    links::routes(cfg);
-    notes::routes(cfg);
-    merge::routes(cfg);
+    api.tag("Contacts")
+        .get(&format!("{base}/search"), search)
+        .op("searchContacts", "Search contacts")
+        .about("Contacts whose name, email, phone number or identifier matches `q`, paged.")
+        .scope(READ)
+        .query::<ListParams>()
+        .ok::<ContactPage>()
+        .example_path("/api/v1/accounts/1/contacts/search?q=alice");
+    api.post(&format!("{base}/filter"), filter)
+        .op("filterContacts", "Filter contacts")
+        .about(
+            "Chatwoot's filter payload over the contacts' fields and custom attributes; \
+             `page` may come in the body or the query.",
+        )
+        .scope(READ)
+        .query::<ListParams>()
+        .json::<FilterBody>()
+        .ok::<ContactPage>()
+        .example(json!({"payload": [{"attribute_key": "email", "filter_operator": "contains", "values": ["example.com"], "query_operator": null}]}));
+    transfer::routes(api);
+    api.get(base, list)
+        .op("listContacts", "List contacts")
+        .about("One page (15) of the workspace's contacts, with their inbox links.")
+        .scope(READ)
+        .query::<ListParams>()
+        .ok::<ContactPage>()
+        .example_path("/api/v1/accounts/1/contacts?page=1&sort=name");
+    api.post(base, create)
+        .op("createContact", "Create a contact")
+        .about(
+            "Creates a contact and, with `inbox_id`, links it to that inbox (with \
+             `source_id`, or a random one).",
+        )
+        .scope(WRITE)
+        .json::<ContactBody>()
+        .ok::<Payload<CreatedContact>>()
+        .errors(&[409])
+        .example(json!({"name": "Carol Customer", "email": "carol@example.com", "inbox_id": 1, "custom_attributes": {"plan": "pro"}}));
+    api.get(&format!("{base}/{{id}}"), show)
+        .op("getContact", "Show a contact")
+        .scope(READ)
+        .ok::<Payload<ContactView>>();
+    api.patch_put(&format!("{base}/{{id}}"), update)
+        .op("updateContact", "Change a contact")
+        .about(
+            "`null` clears email, phone number, identifier and avatar; an absent key \
+             leaves them alone. Attribute maps are merged.",
+        )
+        .scope(WRITE)
+        .json::<ContactBody>()
+        .ok::<Payload<ContactView>>()
+        .errors(&[409])
+        .example(
+            json!({"phone_number": "+15555550123", "additional_attributes": {"city": "Lisbon"}}),
+        );
+    api.delete(&format!("{base}/{{id}}"), delete)
+        .op("deleteContact", "Delete a contact")
+        .about("Deletes the contact with their conversations and notes.")
+        .scope(WRITE)
+        .no_content()
+        .example_path("/api/v1/accounts/1/contacts/2");
+    links::routes(api);
+    notes::routes(api);
+    merge::routes(api);
     // No `contacts/{id}/labels`: contact labels are out of scope for now.
 }
 
+/// One page of contacts.
+#[derive(Serialize, JsonSchema)]
+struct ContactPage {
+    meta: PageMeta,
+    payload: Vec<ContactView>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct PageMeta {
+    count: i64,
+    current_page: i64,
+    per_page: i64,
+    total_count: i64,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct CreatedContact {
+    contact: ContactView,
+    /// The inbox link made with the contact, if `inbox_id` was given.
+    contact_inbox: Option<InboxLink>,
+}
+
 /// A contact as the API shows it: with its inbox links.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct ContactView {
     #[serde(flatten)]
     contact: Contact,
@@ -67,10 +136,15 @@ fn view(conn: &Connection, contact: Contact) -> Result<ContactView> {
 }
 
 /// `?page=&sort=` (and `?q=` for search) of the contact lists.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct ListParams {
+    /// The page, from 1.
+    #[schemars(range(min = 1, max = 1_000_000))]
     page: Option<i64>,
+    /// `name`, `email`, `phone_number`, `last_activity_at` or `created_at`;
+    /// `-` in front for descending.
     sort: Option<String>,
+    /// Search only: what to look for.
     q: Option<String>,
 }
 
@@ -94,13 +168,13 @@ async fn respond_page(
             Ok((views, total))
         })
         .await?;
-    let meta = json!({
-        "count": total,
-        "current_page": page,
-        "per_page": contacts::PAGE_SIZE,
-        "total_count": total,
-    });
-    Ok(HttpResponse::Ok().json(json!({ "meta": meta, "payload": payload })))
+    let meta = PageMeta {
+        count: total,
+        current_page: page,
+        per_page: contacts::PAGE_SIZE,
+        total_count: total,
+    };
+    Ok(HttpResponse::Ok().json(ContactPage { meta, payload }))
 }
 
 async fn list(
@@ -110,7 +184,7 @@ async fn list(
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("contacts"))?;
+    me.require(READ)?;
     let workspace_id = me.workspace_id;
     let ListParams { page, sort, .. } = query.into_inner();
     respond_page(&state, page, sort, move |_| {
@@ -128,7 +202,7 @@ async fn search(
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("contacts"))?;
+    me.require(READ)?;
     let workspace_id = me.workspace_id;
     let ListParams { page, sort, q } = query.into_inner();
     let w = contacts::search(workspace_id, q.as_deref().unwrap_or_default())?;
@@ -136,10 +210,15 @@ async fn search(
 }
 
 /// Chatwoot's filter body; `page` may also come in the query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "ContactFilter")]
 #[serde(deny_unknown_fields)]
 struct FilterBody {
+    /// The conditions, Chatwoot's filter payload.
+    #[schemars(with = "Vec<Condition>", length(min = 1, max = 50))]
     payload: Vec<Value>,
+    /// The page, from 1.
+    #[schemars(range(min = 1, max = 1_000_000))]
     page: Option<i64>,
 }
 
@@ -148,10 +227,10 @@ async fn filter(
     caller: Caller,
     path: web::Path<AccountPath>,
     query: web::Query<ListParams>,
-    body: web::Json<FilterBody>,
+    body: Json<FilterBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("contacts"))?;
+    me.require(READ)?;
     let workspace_id = me.workspace_id;
     let FilterBody { payload, page } = body.into_inner();
     let conditions = Condition::parse_all(&payload)?;
@@ -174,28 +253,28 @@ async fn show(
     path: web::Path<AccountItemPath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("contacts"))?;
+    me.require(READ)?;
     let (workspace_id, id) = (me.workspace_id, path.id);
     let contact = state
         .db
         .read(move |conn| view(conn, contacts::get(conn, workspace_id, id)?))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "payload": contact })))
+    Ok(HttpResponse::Ok().json(Payload::of(contact)))
 }
 
 /// A create or update body. `null` clears email, phone number, identifier
 /// and avatar; an absent key leaves them alone. Attribute maps are merged.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactBody {
     name: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     email: Option<Option<String>>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     phone_number: Option<Option<String>>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     identifier: Option<Option<String>>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     avatar_url: Option<Option<String>>,
     blocked: Option<bool>,
     additional_attributes: Option<Map<String, Value>>,
@@ -237,10 +316,10 @@ async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountPath>,
-    body: web::Json<ContactBody>,
+    body: Json<ContactBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (fields, link) = body.into_inner().split()?;
     let viewer = me.viewer();
     let (contact, contact_inbox) = state
@@ -262,18 +341,20 @@ async fn create(
             Ok((view(tx, contact)?, contact_inbox))
         })
         .await?;
-    let payload = json!({ "contact": contact, "contact_inbox": contact_inbox });
-    Ok(HttpResponse::Ok().json(json!({ "payload": payload })))
+    Ok(HttpResponse::Ok().json(Payload::of(CreatedContact {
+        contact,
+        contact_inbox,
+    })))
 }
 
 async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountItemPath>,
-    body: web::Json<ContactBody>,
+    body: Json<ContactBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (fields, link) = body.into_inner().split()?;
     if link.is_some() {
         return Err(Error::invalid(
@@ -286,7 +367,7 @@ async fn update(
         .db
         .write(move |tx| view(tx, contacts::update(tx, workspace_id, id, fields)?))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "payload": contact })))
+    Ok(HttpResponse::Ok().json(Payload::of(contact)))
 }
 
 async fn delete(
@@ -295,7 +376,7 @@ async fn delete(
     path: web::Path<AccountItemPath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (workspace_id, id) = (me.workspace_id, path.id);
     state
         .db

@@ -7,11 +7,14 @@ mod messages;
 
 use actix_web::{HttpResponse, web};
 use rusqlite::Transaction;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::api::{AccountItemPath, AccountPath};
+use crate::api::Json;
+use crate::api::{AccountItemPath, AccountPath, Routes};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
+use crate::domain::conversations::list::Meta;
 use crate::domain::conversations::{
     self, Actor, Conversation, ConversationRow, ListQuery, NewConversation,
 };
@@ -19,40 +22,121 @@ use crate::domain::filters::Condition;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/conversations")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/conversations/meta")
-            .route(web::get().to(meta)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/conversations/filter")
-            .route(web::post().to(filter)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/conversations/{id}")
-            .route(web::get().to(show))
-            .route(web::patch().to(update))
-            .route(web::put().to(update))
-            .route(web::delete().to(delete)),
-    );
-    actions::routes(cfg);
-    messages::routes(cfg);
+const READ: Scope = Scope::read("conversations");
+const WRITE: Scope = Scope::write("conversations");
+
+pub fn routes(api: &mut Routes) {
+    let base = "/api/v1/accounts/{account_id}/conversations";
+    let labels_param = json!({"type": "array", "items": {"type": "string"}});
+    api.tag("Conversations")
+        .get(base, list)
+        .op("listConversations", "List conversations")
+        .about(
+            "One page (25) of the conversations the caller sees, with the counts of the \
+             assignee tabs in `meta`. Open conversations by default; newest activity first.",
+        )
+        .scope(READ)
+        .query::<ListParams>()
+        .param(
+            "labels[]",
+            labels_param.clone(),
+            "Conversations carrying any of these labels; repeat the key.",
+        )
+        .ok::<ConversationList>()
+        .example_path("/api/v1/accounts/1/conversations?status=open&assignee_type=all");
+    api.post(base, create)
+        .op("createConversation", "Start a conversation")
+        .about(
+            "Starts a conversation with a contact in an inbox the caller sees, with an \
+             optional first (outgoing) message.",
+        )
+        .scope(WRITE)
+        .json::<CreateBody>()
+        .ok::<Conversation>()
+        .example(json!({"inbox_id": 1, "contact_id": 1, "message": {"content": "Hello! How can we help?"}}));
+    api.get(&format!("{base}/meta"), meta)
+        .op("getConversationCounts", "Count conversations")
+        .about("The counts of the list's tabs, for the same query string, without the list.")
+        .scope(READ)
+        .query::<ListParams>()
+        .param(
+            "labels[]",
+            labels_param,
+            "Conversations carrying any of these labels; repeat the key.",
+        )
+        .ok::<MetaOnly>();
+    api.post(&format!("{base}/filter"), filter)
+        .op("filterConversations", "Filter conversations")
+        .about(
+            "Chatwoot's filter payload (`attribute_key`, `filter_operator`, `values`, \
+             `query_operator`) over every status unless a condition names one, with the \
+             list's tabs and paging.",
+        )
+        .scope(READ)
+        .json::<FilterBody>()
+        .ok::<ConversationPage>()
+        .example(json!({"payload": [{"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"], "query_operator": null}]}));
+    api.get(&format!("{base}/{{id}}"), show)
+        .op("getConversation", "Show a conversation")
+        .about("`{id}` is the conversation's display id, as everywhere in the API.")
+        .scope(READ)
+        .ok::<Conversation>();
+    api.patch_put(&format!("{base}/{{id}}"), update)
+        .op("updateConversation", "Change a conversation")
+        .about(
+            "Takes the priority and additional attributes (merged); status, assignment, \
+             labels and custom attributes have their own actions.",
+        )
+        .scope(WRITE)
+        .json::<UpdateBody>()
+        .ok::<Conversation>()
+        .example(json!({"priority": "high"}));
+    api.delete(&format!("{base}/{{id}}"), delete)
+        .op("deleteConversation", "Delete a conversation")
+        .about("Deletes the conversation with its messages. Administrators only.")
+        .scope(WRITE)
+        .administrators_only()
+        .no_content()
+        .example_path("/api/v1/accounts/1/conversations/2");
+    actions::routes(api);
+    messages::routes(api);
+}
+
+/// `{data: {meta, payload}}`.
+#[derive(Serialize, JsonSchema)]
+struct ConversationList {
+    data: ConversationPage,
+}
+
+/// One page of conversations and the counts of the assignee tabs.
+#[derive(Serialize, JsonSchema)]
+struct ConversationPage {
+    meta: Meta,
+    payload: Vec<Conversation>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct MetaOnly {
+    meta: Meta,
 }
 
 /// The list's query string. `labels[]` may repeat.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct ListParams {
+    /// `open` (the default), `pending`, `snoozed`, `resolved` or `all`.
+    #[schemars(extend("enum" = ["open", "pending", "snoozed", "resolved", "all"]))]
     status: Option<String>,
+    /// The tab: `me`, `unassigned`, `assigned` or `all` (the default).
     assignee_type: Option<String>,
     inbox_id: Option<i64>,
     team_id: Option<i64>,
+    /// Words that must appear in one of the conversation's messages.
     q: Option<String>,
+    /// `last_activity_at_desc` (the default), `last_activity_at_asc`,
+    /// `created_at_desc`, `created_at_asc` or `priority_desc`.
     sort_by: Option<String>,
+    /// The page, from 1.
+    #[schemars(range(min = 1, max = 1_000_000))]
     page: Option<i64>,
 }
 
@@ -93,13 +177,15 @@ async fn list(
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("conversations"))?;
+    me.require(READ)?;
     let (query, viewer) = (list_query(&req)?, me.viewer());
     let (meta, payload) = state
         .db
         .read(move |conn| conversations::list::list(conn, &viewer, &query))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": { "meta": meta, "payload": payload } })))
+    Ok(HttpResponse::Ok().json(ConversationList {
+        data: ConversationPage { meta, payload },
+    }))
 }
 
 async fn meta(
@@ -109,19 +195,24 @@ async fn meta(
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("conversations"))?;
+    me.require(READ)?;
     let (query, viewer) = (list_query(&req)?, me.viewer());
     let (meta, _) = state
         .db
         .read(move |conn| conversations::list::list(conn, &viewer, &query))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "meta": meta })))
+    Ok(HttpResponse::Ok().json(MetaOnly { meta }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "ConversationFilter")]
 #[serde(deny_unknown_fields)]
 struct FilterBody {
+    /// The conditions, Chatwoot's filter payload.
+    #[schemars(with = "Vec<Condition>", length(min = 1, max = 50))]
     payload: Vec<Value>,
+    /// The page, from 1.
+    #[schemars(range(min = 1, max = 1_000_000))]
     page: Option<i64>,
 }
 
@@ -132,10 +223,10 @@ async fn filter(
     caller: Caller,
     path: web::Path<AccountPath>,
     req: actix_web::HttpRequest,
-    body: web::Json<FilterBody>,
+    body: Json<FilterBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("conversations"))?;
+    me.require(READ)?;
     let body = body.into_inner();
     let mut query = list_query(&req)?;
     query.conditions = Condition::parse_all(&body.payload)?;
@@ -148,17 +239,18 @@ async fn filter(
         .db
         .read(move |conn| conversations::list::list(conn, &viewer, &query))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "meta": meta, "payload": payload })))
+    Ok(HttpResponse::Ok().json(ConversationPage { meta, payload }))
 }
 
 /// A first message given with a new conversation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct FirstMessage {
     content: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "NewConversation")]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     inbox_id: Option<i64>,
@@ -171,6 +263,7 @@ struct CreateBody {
     priority: Option<String>,
     custom_attributes: Option<Map<String, Value>>,
     additional_attributes: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "crate::api::optional_object")]
     message: Option<FirstMessage>,
 }
 
@@ -178,10 +271,10 @@ async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountPath>,
-    body: web::Json<CreateBody>,
+    body: Json<CreateBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("conversations"))?;
+    me.require(WRITE)?;
     let b = body.into_inner();
     let new = NewConversation {
         inbox_id: b.inbox_id,
@@ -213,7 +306,7 @@ async fn show(
     path: web::Path<AccountItemPath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("conversations"))?;
+    me.require(READ)?;
     let (viewer, id) = (me.viewer(), path.id);
     let conversation = state
         .db
@@ -224,10 +317,11 @@ async fn show(
 
 /// `PATCH` takes the fields Chatwoot's does (priority) and the additional
 /// attributes; the other fields have their own actions.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "ConversationUpdate")]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
-    #[serde(default, with = "crate::api::double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     priority: Option<Option<String>>,
     additional_attributes: Option<Map<String, Value>>,
 }
@@ -236,10 +330,10 @@ async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountItemPath>,
-    body: web::Json<UpdateBody>,
+    body: Json<UpdateBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("conversations"))?;
+    me.require(WRITE)?;
     let body = body.into_inner();
     let conversation = change(&state, &me, path.id, move |tx, row, actor| {
         let mut row = row.clone();
@@ -262,7 +356,7 @@ async fn delete(
     path: web::Path<AccountItemPath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("conversations"))?;
+    me.require(WRITE)?;
     if !me.is_administrator() {
         return Err(Error::Forbidden("only administrators delete conversations"));
     }

@@ -4,18 +4,32 @@
 
 use actix_web::{HttpResponse, web};
 use rusqlite::{Connection, Transaction};
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::api::items::{self, WorkspaceItems};
-use crate::api::{AccountPath, Wrapped, read_as};
+use crate::api::{AccountPath, Routes, Wrapped, read_as};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
 use crate::domain::custom_attributes::{self, Definition, DefinitionFields, Model};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    items::routes::<Definitions>(cfg, web::get().to(list));
+pub fn routes(api: &mut Routes) {
+    api.tag("Custom attributes")
+        .get(&items::collection::<Definitions>(), list)
+        .op(
+            "listCustomAttributeDefinitions",
+            "List custom attribute definitions",
+        )
+        .about("A bare array, optionally of one model's definitions.")
+        .scope(Definitions::READ)
+        .query::<ModelQuery>()
+        .ok::<Vec<Definition>>()
+        .example_path(
+            "/api/v1/accounts/1/custom_attribute_definitions?attribute_model=contact_attribute",
+        );
+    items::routes::<Definitions>(api);
 }
 
 /// `contact_attribute`, `conversation_attribute`, or Chatwoot's index (1, 0);
@@ -52,23 +66,40 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// Other query parameters are ignored, as clients add cache-busters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct ModelQuery {
+    /// `contact_attribute` or `conversation_attribute` (or Chatwoot's 1 and 0).
     attribute_model: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DefinitionBody {
     attribute_display_name: Option<String>,
+    /// `text`, `number`, `currency`, `percent`, `link`, `date`, `list` or
+    /// `checkbox`, or its index in that list.
+    #[schemars(with = "Option<NameOrIndex>")]
     attribute_display_type: Option<Value>,
+    /// Letters, digits and `_`; cannot change once created.
     attribute_key: Option<String>,
+    /// `contact_attribute` or `conversation_attribute` (or 1 and 0);
+    /// cannot change once created.
+    #[schemars(with = "Option<NameOrIndex>")]
     attribute_model: Option<Value>,
     attribute_description: Option<String>,
     attribute_values: Option<Vec<String>>,
     /// `null` removes the pattern.
     #[serde(default, deserialize_with = "present")]
     regex_pattern: Option<Option<String>>,
+}
+
+/// A name, or its number in Chatwoot's numbering.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // describes the body for the docs only
+enum NameOrIndex {
+    Name(String),
+    Index(i64),
 }
 
 impl Wrapped for DefinitionBody {
@@ -101,8 +132,24 @@ impl WorkspaceItems for Definitions {
     const PATH: &'static str = "custom_attribute_definitions";
     const READ: Scope = Scope::read("custom_attributes");
     const WRITE: Scope = Scope::write("custom_attributes");
+    const NAME: &'static str = "custom attribute definition";
+    const ID: &'static str = "CustomAttributeDefinition";
     type Item = Definition;
     type Body = DefinitionBody;
+
+    fn example() -> Value {
+        json!({
+            "attribute_display_name": "Plan",
+            "attribute_key": "plan",
+            "attribute_display_type": "list",
+            "attribute_model": "contact_attribute",
+            "attribute_values": ["free", "pro", "enterprise"]
+        })
+    }
+
+    fn update_example() -> Value {
+        json!({"attribute_description": "The customer's plan"})
+    }
 
     fn get(conn: &Connection, me: &WorkspaceCaller, id: i64) -> Result<Definition> {
         custom_attributes::get(conn, me.workspace_id, id)

@@ -9,8 +9,10 @@ mod setup;
 
 use std::sync::OnceLock;
 
+use actix_web::HttpResponse;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+
+use crate::api::{Access, Routes};
 
 use crate::assets;
 
@@ -21,11 +23,28 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; \
      frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(to_app)))
-        .service(web::resource("/app").route(web::get().to(shell)))
-        .service(web::resource("/app/{tail:.*}").route(web::get().to(shell)));
-    setup::routes(cfg);
+pub fn routes(api: &mut Routes) {
+    api.tag("Dashboard")
+        .get("/", to_app)
+        .op("dashboardRoot", "Go to the dashboard")
+        .about("Redirects to `/app`, signed in or not.")
+        .access(Access::Public)
+        .returns(302, "text/html", None)
+        .unchecked("a redirect, not a 2xx");
+    let page = "The agents' web app: a page that loads the app's fingerprinted scripts and \
+                styles, under a strict Content-Security-Policy and X-Frame-Options: DENY.";
+    api.get("/app", shell)
+        .op("dashboardApp", "Open the dashboard")
+        .about(page)
+        .access(Access::Public)
+        .returns(200, "text/html", None);
+    api.get("/app/{tail:.*}", shell)
+        .op("dashboardAppPage", "Open a page of the dashboard")
+        .about(page)
+        .access(Access::Public)
+        .returns(200, "text/html", None)
+        .example_path("/app/inbox");
+    setup::routes(api);
 }
 
 /// Signed in or not, `/` is the dashboard: the app itself shows the sign-in

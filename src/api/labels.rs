@@ -4,23 +4,31 @@
 
 use actix_web::{HttpResponse, web};
 use rusqlite::{Connection, Transaction};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::api::items::{self, WorkspaceItems};
-use crate::api::{AccountPath, Wrapped, read_as};
+use crate::api::{AccountPath, Payload, Routes, Wrapped, read_as};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
 use crate::domain::labels::{self, Label, LabelFields};
 use crate::error::Result;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    items::routes::<Labels>(cfg, web::get().to(list));
+pub fn routes(api: &mut Routes) {
+    api.tag("Labels")
+        .get(&items::collection::<Labels>(), list)
+        .op("listLabels", "List labels")
+        .about("Every label of the workspace, by title, under `payload`.")
+        .scope(Labels::READ)
+        .ok::<Payload<Vec<Label>>>();
+    items::routes::<Labels>(api);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LabelBody {
+    /// Letters, digits, `-` and `_`; stored lower-cased. Required on create.
     title: Option<String>,
     description: Option<String>,
     color: Option<String>,
@@ -48,8 +56,18 @@ impl WorkspaceItems for Labels {
     const PATH: &'static str = "labels";
     const READ: Scope = Scope::read("labels");
     const WRITE: Scope = Scope::write("labels");
+    const NAME: &'static str = "label";
+    const ID: &'static str = "Label";
     type Item = Label;
     type Body = LabelBody;
+
+    fn example() -> Value {
+        json!({"title": "enterprise", "description": "Customers on the top plan", "color": "#ff6600"})
+    }
+
+    fn update_example() -> Value {
+        json!({"description": "Billing questions", "show_on_sidebar": false})
+    }
 
     fn get(conn: &Connection, me: &WorkspaceCaller, id: i64) -> Result<Label> {
         labels::get(conn, me.workspace_id, id)
@@ -85,5 +103,5 @@ async fn list(
         |conn, me| labels::list(conn, me.workspace_id),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "payload": labels })))
+    Ok(HttpResponse::Ok().json(Payload::of(labels)))
 }

@@ -4,13 +4,24 @@
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
+use crate::api::Routes;
 use crate::auth::{Caller, Scope};
 use crate::error::{Error, Result};
 use crate::metrics::CONTENT_TYPE;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/metrics").route(web::get().to(metrics)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Metrics")
+        .get("/metrics", metrics)
+        .op("metrics", "Read the Prometheus metrics")
+        .about(
+            "Request counts and latencies by route and status, open websockets, the \
+             outbox's depth and age, webhook deliveries by status, database and WAL \
+             size, scheduler job runs. Clients on a network of `[metrics] allow` that \
+             came straight to the server need no token; anyone else needs the `admin` scope.",
+        )
+        .scope(Scope::Admin)
+        .returns(200, "text/plain", None);
 }
 
 async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {

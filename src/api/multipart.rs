@@ -104,11 +104,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            Error::invalid("body", e.to_string())
-        } else {
-            Error::MalformedJson(e.to_string())
-        }
-    })
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    super::object_body(value)
 }

@@ -2,8 +2,13 @@
 //! their workspaces and roles.
 
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
+use crate::api::Json;
+use crate::api::Routes;
+use crate::api::route::Access;
 use crate::auth::caller::Credential;
 use crate::auth::{Caller, Role, ScopeSet};
 use crate::db::Db;
@@ -11,16 +16,30 @@ use crate::domain::users::{self, ProfileChange};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/profile")
-            .route(web::get().to(show))
-            .route(web::put().to(update))
-            .route(web::patch().to(update)),
-    );
+pub fn routes(api: &mut Routes) {
+    api.tag("Profile")
+        .get("/api/v1/profile", show)
+        .op("getProfile", "Show the caller's profile")
+        .about(
+            "The user behind the token or session, with their workspaces and roles. \
+             Through a token only the token's workspace is listed, with the token's id \
+             and scopes.",
+        )
+        .access(Access::Caller)
+        .ok::<Profile>();
+    api.patch_put("/api/v1/profile", update)
+        .op("updateProfile", "Change the caller's profile")
+        .about(
+            "Changes the given fields of the caller's own profile. The password changes \
+             only from a dashboard session, with `current_password`.",
+        )
+        .access(Access::Caller)
+        .json::<ProfileUpdate>()
+        .ok::<Profile>()
+        .example(json!({"display_name": "Ali", "availability": "busy"}));
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Profile {
     pub id: i64,
     pub name: String,
@@ -38,14 +57,14 @@ pub struct Profile {
     pub csrf_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AccountRole {
     pub id: i64,
     pub name: String,
     pub role: Role,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct TokenInfo {
     pub id: i64,
     pub account_id: i64,
@@ -113,11 +132,11 @@ async fn show(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse
     Ok(HttpResponse::Ok().json(Profile::of_caller(&state.db, &caller).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ProfileUpdate {
     name: Option<String>,
-    #[serde(default, with = "crate::api::double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     display_name: Option<Option<String>>,
     availability: Option<String>,
     current_password: Option<String>,
@@ -127,7 +146,7 @@ struct ProfileUpdate {
 async fn update(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<ProfileUpdate>,
+    body: Json<ProfileUpdate>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let password = match (body.password, body.current_password) {

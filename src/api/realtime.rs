@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api::{Access, Routes};
 use crate::auth::Scope;
 use crate::auth::caller::{self, Caller};
 use crate::domain::{contacts, conversations, users};
@@ -16,14 +18,35 @@ use crate::error::{Error, Result};
 use crate::realtime::{self, Audience, Frame, Hub, Typist, socket};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/ws/agent").route(web::get().to(agent)))
-        .service(web::resource("/ws/visitor").route(web::get().to(visitor)));
+pub fn routes(api: &mut Routes) {
+    api.tag("Realtime")
+        .get("/ws/agent", agent)
+        .op("agentSocket", "Open the agents' websocket")
+        .about(
+            "Events of the workspace as they happen, for the dashboard and integrations \
+             (session cookie, API token header, or `?token=` for clients that cannot set \
+             headers). `?since=<event id>` resumes after a reconnect.",
+        )
+        .access(Access::Caller)
+        .query::<AgentQuery>()
+        .switching_protocols()
+        .errors(&[404])
+        .unchecked("a websocket: curl cannot hold it open");
+    api.get("/ws/visitor", visitor)
+        .op("visitorSocket", "Open a visitor's websocket")
+        .about("The widget's live socket, authenticated by the contact's `pubsub_token`.")
+        .access(Access::Visitor)
+        .query::<VisitorQuery>()
+        .switching_protocols()
+        .errors(&[401])
+        .unchecked("a websocket: curl cannot hold it open");
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct AgentQuery {
+    /// Resume after this event id.
     since: Option<i64>,
+    /// The workspace to follow (a session may reach several).
     account_id: Option<i64>,
     /// For clients that cannot set headers on a websocket.
     token: Option<String>,
@@ -221,9 +244,11 @@ pub async fn agent_typing(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct VisitorQuery {
+    /// The contact's `pubsub_token`, from the Client API.
     pubsub_token: String,
+    /// Resume after this event id.
     since: Option<i64>,
 }
 

@@ -3,26 +3,62 @@
 //! each caller only what they may see.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::api::{AccountPath, PageQuery};
+use crate::api::{AccountPath, PageQuery, Payload, Routes};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
+use crate::domain::contacts::Contact;
+use crate::domain::conversations::Conversation;
+use crate::domain::messages::Message;
 use crate::domain::search;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/accounts/{account_id}/search").route(web::get().to(all)))
-        .service(
-            web::resource("/api/v1/accounts/{account_id}/search/{kind}")
-                .route(web::get().to(one_kind)),
-        );
+pub fn routes(api: &mut Routes) {
+    api.tag("Search")
+        .get("/api/v1/accounts/{account_id}/search", all)
+        .op("search", "Search conversations, contacts and messages")
+        .about(
+            "Full-text search over what the caller may see: each kind under its name in \
+             `payload`. Needs `conversations:read` and `contacts:read`.",
+        )
+        .scope(Scope::read("conversations"))
+        .scope(Scope::read("contacts"))
+        .query::<SearchQuery>()
+        .ok::<Payload<SearchResults>>()
+        .example_path("/api/v1/accounts/1/search?q=refund");
+    api.get("/api/v1/accounts/{account_id}/search/{kind}", one_kind)
+        .op("searchKind", "Search one kind")
+        .about(
+            "`{kind}` is `conversations`, `contacts` (needs `contacts:read`) or \
+             `messages`; the results are under `payload.<kind>`.",
+        )
+        .scope(Scope::read("conversations"))
+        .query::<SearchQuery>()
+        .ok::<Payload<SearchResults>>()
+        .example_path("/api/v1/accounts/1/search/messages?q=refund");
 }
 
-#[derive(Debug, Deserialize)]
+/// The results, by kind; a search of one kind has only that key.
+#[derive(Serialize, JsonSchema)]
+#[allow(dead_code)] // describes the answer for the docs; it is built as a map
+struct SearchResults {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversations: Option<Vec<Conversation>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contacts: Option<Vec<Contact>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    messages: Option<Vec<Message>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct SearchQuery {
+    /// Words to find.
     q: String,
+    /// The page, from 1.
+    #[schemars(range(min = 1, max = 1_000_000))]
     page: Option<i64>,
 }
 
@@ -74,7 +110,7 @@ async fn all(
             results(&state, &me, kind, query.q.clone(), page).await?,
         );
     }
-    Ok(HttpResponse::Ok().json(json!({ "payload": payload })))
+    Ok(HttpResponse::Ok().json(Payload::of(payload)))
 }
 
 async fn one_kind(
@@ -91,5 +127,6 @@ async fn one_kind(
         .ok_or(Error::NotFound("search kind"))?;
     let page = PageQuery { page: query.page }.page()?;
     let found = results(&state, &me, kind, query.q.clone(), page).await?;
-    Ok(HttpResponse::Ok().json(json!({ "payload": { *kind: found } })))
+    let payload = serde_json::Map::from_iter([(kind.to_string(), found)]);
+    Ok(HttpResponse::Ok().json(Payload::of(payload)))
 }

@@ -4,32 +4,78 @@
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rusqlite::{Connection, Transaction};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
+use crate::api::Json;
 use crate::api::items::{self, WorkspaceItems};
-use crate::api::{AccountItemPath, AccountPath, Wrapped, read_as, write_as};
+use crate::api::{AccountItemPath, AccountPath, Routes, Wrapped, read_as, write_as};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
+use crate::domain::agents::Agent;
 use crate::domain::inboxes::MemberChange;
 use crate::domain::teams::{self, Team, TeamFields};
 use crate::error::Result;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    items::routes::<Teams>(cfg, web::get().to(list));
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/teams/{id}/team_members")
-            .route(web::get().to(members))
-            .route(web::post().to(change_members))
-            .route(web::patch().to(change_members))
-            .route(web::delete().to(change_members)),
-    );
+pub fn routes(api: &mut Routes) {
+    api.tag("Teams")
+        .get(&items::collection::<Teams>(), list)
+        .op("listTeams", "List teams")
+        .about("A bare array of the workspace's teams, by name.")
+        .scope(Teams::READ)
+        .ok::<Vec<TeamView>>();
+    items::routes::<Teams>(api);
+    let members_path = "/api/v1/accounts/{account_id}/teams/{id}/team_members";
+    api.get(members_path, members)
+        .op("listTeamMembers", "List a team's members")
+        .about("A bare array of agents.")
+        .scope(Teams::READ)
+        .ok::<Vec<Agent>>();
+    api.add(
+        &[crate::api::route::Method::Post],
+        members_path,
+        change_members,
+    )
+    .op("addTeamMembers", "Add agents to a team")
+    .about("Adds the agents and answers with them. Unknown user ids are a 422 on `user_ids`.")
+    .scope(Teams::WRITE)
+    .json::<UserIds>()
+    .ok::<Vec<Agent>>()
+    .example(json!({"user_ids": [2]}));
+    api.add(
+        &[crate::api::route::Method::Patch],
+        members_path,
+        change_members,
+    )
+    .op("replaceTeamMembers", "Replace a team's members")
+    .about("Makes the given agents the team's members and answers with all of them.")
+    .scope(Teams::WRITE)
+    .json::<UserIds>()
+    .ok::<Vec<Agent>>()
+    .example(json!({"user_ids": [1, 2]}));
+    api.add(
+        &[crate::api::route::Method::Delete],
+        members_path,
+        change_members,
+    )
+    .op("removeTeamMembers", "Remove agents from a team")
+    .about(
+        "Answers 204 (Chatwoot: 200 with an empty body). Unknown user ids are a 422 \
+             on `user_ids` (Chatwoot answers 401).",
+    )
+    .scope(Teams::WRITE)
+    .json::<UserIds>()
+    .no_content()
+    .example(json!({"user_ids": [1]}));
 }
 
 /// A team as the API shows it: with whether the caller is one of its members.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct TeamView {
     #[serde(flatten)]
     team: Team,
+    /// Whether the caller is one of its members.
     is_member: bool,
 }
 
@@ -45,7 +91,7 @@ impl TeamView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TeamBody {
     name: Option<String>,
@@ -73,8 +119,18 @@ impl WorkspaceItems for Teams {
     const PATH: &'static str = "teams";
     const READ: Scope = Scope::read("teams");
     const WRITE: Scope = Scope::write("teams");
+    const NAME: &'static str = "team";
+    const ID: &'static str = "Team";
     type Item = TeamView;
     type Body = TeamBody;
+
+    fn example() -> Value {
+        json!({"name": "Billing", "description": "Invoices and refunds", "allow_auto_assign": true})
+    }
+
+    fn update_example() -> Value {
+        json!({"description": "First-line support"})
+    }
 
     fn get(conn: &Connection, me: &WorkspaceCaller, id: i64) -> Result<TeamView> {
         TeamView::of(conn, me.user_id, teams::get(conn, me.workspace_id, id)?)
@@ -131,7 +187,7 @@ async fn members(
     Ok(HttpResponse::Ok().json(agents))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UserIds {
     user_ids: Vec<i64>,
@@ -146,7 +202,7 @@ async fn change_members(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountItemPath>,
-    body: web::Json<UserIds>,
+    body: Json<UserIds>,
 ) -> Result<HttpResponse> {
     let how = match *req.method() {
         Method::POST => MemberChange::Add,

@@ -4,15 +4,18 @@
 //! `webhooks:read`; everything else `webhooks:write`.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::{AccountItemPath, AccountPath, Body, PageQuery, Wrapped, read_as, write_as};
+use crate::api::{
+    AccountItemPath, AccountPath, Body, PageQuery, Payload, Routes, Wrapped, read_as, write_as,
+};
+use crate::api::{Json, OptionalJson};
 use crate::auth::{Caller, Scope};
-use crate::domain::webhook_deliveries::{self as deliveries, DeliveryFilter};
+use crate::domain::webhook_deliveries::{self as deliveries, Delivery, DeliveryFilter};
 use crate::domain::webhooks::{self, ROTATION_HOURS_DEFAULT, Webhook, WebhookFields};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::courier::Courier;
 use crate::events::outbox;
 use crate::server::AppState;
@@ -20,44 +23,137 @@ use crate::server::AppState;
 const READ: Scope = Scope::read("webhooks");
 const WRITE: Scope = Scope::write("webhooks");
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(api: &mut Routes) {
     let base = "/api/v1/accounts/{account_id}/webhooks";
-    cfg.service(
-        web::resource(base)
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource(format!("{base}/{{id}}"))
-            .route(web::get().to(show))
-            .route(web::patch().to(update))
-            .route(web::put().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .route(&format!("{base}/{{id}}/test"), web::post().to(test))
-    .route(
-        &format!("{base}/{{id}}/rotate_secret"),
-        web::post().to(rotate_secret),
-    )
-    .route(
-        &format!("{base}/{{id}}/replay"),
-        web::post().to(replay_failed),
-    )
-    .route(
-        &format!("{base}/{{id}}/deliveries"),
-        web::get().to(list_deliveries),
-    )
-    .route(
-        &format!("{base}/{{webhook_id}}/deliveries/{{id}}"),
-        web::get().to(show_delivery),
-    )
-    .route(
-        &format!("{base}/{{webhook_id}}/deliveries/{{id}}/replay"),
-        web::post().to(replay_delivery),
-    );
+    let one = format!("{base}/{{id}}");
+    api.tag("Webhooks")
+        .get(base, list)
+        .op("listWebhooks", "List webhooks")
+        .about("The subscriptions, in Chatwoot's shape: `{payload: {webhooks: [...]}}`.")
+        .scope(READ)
+        .ok::<Payload<WebhookList>>();
+    api.post(base, create)
+        .op("createWebhook", "Create a webhook")
+        .about(
+            "Subscribes `url` to `events` (Chatwoot's `subscriptions` too). Answers the \
+             webhook with its signing `secret` (`whsec_...`), shown this once. Targets on \
+             private addresses are refused (422 on `url`) unless \
+             `webhooks.allow_private_targets` is on. The body may be flat or under \
+             `webhook`.",
+        )
+        .scope(WRITE)
+        .wrapped::<WebhookBody>()
+        .ok::<Payload<OneWebhook>>()
+        .example(json!({"url": "https://hooks.example.com/deskwoot", "name": "CRM sync", "events": ["conversation_created", "message_created"]}));
+    api.get(&one, show)
+        .op("getWebhook", "Show a webhook")
+        .scope(READ)
+        .ok::<Payload<OneWebhook>>();
+    api.patch_put(&one, update)
+        .op("updateWebhook", "Change a webhook")
+        .about(
+            "Changes the given fields. Deactivating (`active: false`) fails its pending \
+             deliveries.",
+        )
+        .scope(WRITE)
+        .wrapped::<WebhookBody>()
+        .ok::<Payload<OneWebhook>>()
+        .example(json!({"events": ["conversation_created", "conversation_resolved"]}));
+    api.delete(&one, delete)
+        .op("deleteWebhook", "Delete a webhook")
+        .about("Deletes the webhook and its delivery log.")
+        .scope(WRITE)
+        .no_content()
+        .example_path("/api/v1/accounts/1/webhooks/2");
+    api.post(&format!("{one}/test"), test)
+        .op("testWebhook", "Send a test ping")
+        .about(
+            "Sends a signed `{\"event\": \"ping\"}` now and answers with what the \
+             receiver said.",
+        )
+        .scope(WRITE)
+        .ok::<TestResult>();
+    api.post(&format!("{one}/rotate_secret"), rotate_secret)
+        .op("rotateWebhookSecret", "Rotate a webhook's secret")
+        .about(
+            "Makes a new secret, answered this once. The previous one keeps signing \
+             beside it for `previous_secret_valid_hours` (0 to 168, default 24), so \
+             receivers can switch at their pace. The body is optional.",
+        )
+        .scope(WRITE)
+        .optional_json::<RotateBody>()
+        .ok::<Payload<OneWebhook>>()
+        .example(json!({"previous_secret_valid_hours": 24}));
+    api.post(&format!("{one}/replay"), replay_failed)
+        .op("replayFailedDeliveries", "Replay failed deliveries")
+        .about(
+            "Sends again, in order, every failed delivery created since `since` (Unix \
+             seconds). Needs an active webhook (409 otherwise).",
+        )
+        .scope(WRITE)
+        .json::<ReplayBody>()
+        .ok::<Replayed>()
+        .errors(&[409])
+        .example(json!({"since": 1700000000}));
+    api.get(&format!("{one}/deliveries"), list_deliveries)
+        .op("listWebhookDeliveries", "List a webhook's deliveries")
+        .about("Newest first, filtered by status, event and creation time (Unix seconds).")
+        .scope(READ)
+        .query::<DeliveryQuery>()
+        .ok::<Payload<Vec<Delivery>>>()
+        .example_path("/api/v1/accounts/1/webhooks/1/deliveries?status=succeeded");
+    let delivery = format!("{base}/{{webhook_id}}/deliveries/{{id}}");
+    api.get(&delivery, show_delivery)
+        .op("getWebhookDelivery", "Show a delivery")
+        .about("A delivery with its payload and every attempt.")
+        .scope(READ)
+        .ok::<Delivery>();
+    api.post(&format!("{delivery}/replay"), replay_delivery)
+        .op("replayWebhookDelivery", "Replay a delivery")
+        .about(
+            "Sends a finished delivery again, with the same `webhook-id`; answers the \
+             delivery. Needs an active webhook (409 otherwise).",
+        )
+        .scope(WRITE)
+        .ok::<Delivery>()
+        .errors(&[409]);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Serialize, JsonSchema)]
+struct WebhookList {
+    webhooks: Vec<Webhook>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct OneWebhook {
+    webhook: WebhookView,
+}
+
+/// A webhook, with its secret when it was just made.
+#[derive(Serialize, JsonSchema)]
+struct WebhookView {
+    #[serde(flatten)]
+    webhook: Webhook,
+    /// `whsec_...`: in the answers to create and rotate_secret only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Replayed {
+    replayed: usize,
+}
+
+/// What a test ping did.
+#[derive(Serialize, JsonSchema)]
+struct TestResult {
+    succeeded: bool,
+    status_code: Option<u16>,
+    error: Option<String>,
+    delivery: Delivery,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WebhookBody {
     name: Option<String>,
@@ -65,7 +161,7 @@ struct WebhookBody {
     /// Chatwoot calls the event names `subscriptions`; both are accepted.
     #[serde(alias = "subscriptions")]
     events: Option<Vec<String>>,
-    #[serde(default, with = "crate::api::double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option::deserialize")]
     inbox_id: Option<Option<i64>>,
     message_kinds: Option<Vec<String>>,
     active: Option<bool>,
@@ -89,12 +185,9 @@ impl From<WebhookBody> for WebhookFields {
 }
 
 /// `{payload: {webhook}}`, with the secret when it was just made.
-fn one(webhook: &Webhook, secret: Option<String>) -> Result<HttpResponse> {
-    let mut value = serde_json::to_value(webhook)?;
-    if let Some(secret) = secret {
-        value["secret"] = json!(secret);
-    }
-    Ok(HttpResponse::Ok().json(json!({"payload": {"webhook": value}})))
+fn one(webhook: Webhook, secret: Option<String>) -> Result<HttpResponse> {
+    let webhook = WebhookView { webhook, secret };
+    Ok(HttpResponse::Ok().json(Payload::of(OneWebhook { webhook })))
 }
 
 async fn list(
@@ -106,7 +199,7 @@ async fn list(
         webhooks::list(conn, me.workspace_id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({"payload": {"webhooks": webhooks}})))
+    Ok(HttpResponse::Ok().json(Payload::of(WebhookList { webhooks })))
 }
 
 async fn show(
@@ -119,7 +212,7 @@ async fn show(
         webhooks::get(conn, me.workspace_id, id)
     })
     .await?;
-    one(&webhook, None)
+    one(webhook, None)
 }
 
 /// Answers 200 with the webhook and its secret, shown this once.
@@ -137,7 +230,7 @@ async fn create(
         webhooks::create(tx, &vault, me.workspace_id, body.0.into(), allow_private)
     })
     .await?;
-    one(&webhook, Some(secret))
+    one(webhook, Some(secret))
 }
 
 async fn update(
@@ -151,7 +244,7 @@ async fn update(
         webhooks::update(tx, me.workspace_id, id, body.0.into(), allow_private)
     })
     .await?;
-    one(&webhook, None)
+    one(webhook, None)
 }
 
 /// Deletes the webhook and its delivery log; answers 204.
@@ -187,26 +280,22 @@ async fn test(
         .as_ref()
         .and_then(|a| a.last())
         .map(|a| &a.attempt);
-    Ok(HttpResponse::Ok().json(json!({
-        "succeeded": delivery.status == "succeeded",
-        "status_code": attempt.and_then(|a| a.status_code),
-        "error": attempt.and_then(|a| a.error.clone()),
-        "delivery": delivery,
-    })))
+    let (status_code, error) = (
+        attempt.and_then(|a| a.status_code),
+        attempt.and_then(|a| a.error.clone()),
+    );
+    Ok(HttpResponse::Ok().json(TestResult {
+        succeeded: delivery.status == "succeeded",
+        status_code,
+        error,
+        delivery,
+    }))
 }
 
-/// A JSON body that may be left out: empty means all defaults.
-fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(bytes).map_err(|e| Error::invalid("body", e.to_string()))
-}
-
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RotateBody {
-    /// How long the previous secret keeps signing beside the new one.
+    /// How long the previous secret keeps signing beside the new one: 0 to 168.
     previous_secret_valid_hours: Option<i64>,
 }
 
@@ -215,9 +304,9 @@ async fn rotate_secret(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountItemPath>,
-    body: web::Bytes,
+    body: OptionalJson<RotateBody>,
 ) -> Result<HttpResponse> {
-    let body: RotateBody = optional_body(&body)?;
+    let body = body.0;
     let hours = body
         .previous_secret_valid_hours
         .unwrap_or(ROTATION_HOURS_DEFAULT);
@@ -226,10 +315,10 @@ async fn rotate_secret(
         webhooks::rotate_secret(tx, &vault, me.workspace_id, id, hours)
     })
     .await?;
-    one(&webhook, Some(secret))
+    one(webhook, Some(secret))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplayBody {
     /// Unix seconds: failed deliveries created since then are sent again.
@@ -241,7 +330,7 @@ async fn replay_failed(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountItemPath>,
-    body: web::Json<ReplayBody>,
+    body: Json<ReplayBody>,
 ) -> Result<HttpResponse> {
     let (id, since) = (path.id, body.since);
     let replayed = write_as(&state, &caller, path.account_id, WRITE, move |tx, me| {
@@ -249,16 +338,23 @@ async fn replay_failed(
         deliveries::replay_failed_since(tx, id, since)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "replayed": replayed })))
+    Ok(HttpResponse::Ok().json(Replayed { replayed }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DeliveryQuery {
+    /// `pending`, `succeeded` or `failed`.
+    #[schemars(extend("enum" = ["pending", "succeeded", "failed", null]))]
     status: Option<String>,
+    /// An event name.
     event: Option<String>,
+    /// Created at or after (Unix seconds).
     since: Option<i64>,
+    /// Created before (Unix seconds).
     until: Option<i64>,
+    /// The page, from 1.
+    #[schemars(range(min = 1, max = 1_000_000))]
     page: Option<i64>,
 }
 

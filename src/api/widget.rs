@@ -6,20 +6,46 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::{Access, Routes};
 use crate::assets;
 use crate::domain::inboxes::{self, ChannelType, Inbox};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/widget/sdk.js").route(web::get().to(sdk)))
-        // Where Chatwoot's embed snippet loads its SDK from, so a site that
-        // moves only has to change the base URL and the token.
-        .service(web::resource("/packs/js/sdk.js").route(web::get().to(sdk)))
-        .service(web::resource("/widget/frame").route(web::get().to(frame)));
+pub fn routes(api: &mut Routes) {
+    let sdk_about = "The loader a site embeds with one script tag; it puts the chat on the \
+                     page and exposes `window.$deskwoot`.";
+    api.tag("Widget")
+        .get("/widget/sdk.js", sdk)
+        .op("widgetSdk", "Fetch the widget's loader")
+        .about(sdk_about)
+        .access(Access::Public)
+        .returns(200, "text/javascript", None);
+    // Where Chatwoot's embed snippet loads its SDK from, so a site that moves
+    // only has to change the base URL and the token.
+    api.get("/packs/js/sdk.js", sdk)
+        .op(
+            "widgetSdkChatwootPath",
+            "Fetch the widget's loader at Chatwoot's path",
+        )
+        .about(sdk_about)
+        .access(Access::Public)
+        .returns(200, "text/javascript", None);
+    api.get("/widget/frame", frame)
+        .op("widgetFrame", "Open the widget's chat frame")
+        .about(
+            "The page inside the widget's iframe, for the website inbox of \
+             `website_token`, with a strict Content-Security-Policy whose \
+             `frame-ancestors` are the inbox's allowed domains.",
+        )
+        .access(Access::Public)
+        .query::<FrameQuery>()
+        .returns(200, "text/html", None)
+        .unchecked("needs a website inbox's token");
 }
 
 async fn sdk(req: HttpRequest) -> HttpResponse {
@@ -32,8 +58,9 @@ async fn sdk(req: HttpRequest) -> HttpResponse {
     response
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct FrameQuery {
+    /// The website inbox's token.
     website_token: Option<String>,
 }
 

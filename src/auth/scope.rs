@@ -179,6 +179,20 @@ impl Serialize for ScopeSet {
     }
 }
 
+impl schemars::JsonSchema for ScopeSet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scopes".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "array",
+            "description": "Scope names, expanded (no `read` or `full` shorthands).",
+            "items": {"type": "string", "enum": ScopeSet::full().names()},
+        })
+    }
+}
+
 fn parse_resource_scope(name: &str) -> Option<Scope> {
     let (resource, access) = name.split_once(':')?;
     let resource = RESOURCES.iter().map(|(r, _)| *r).find(|r| *r == resource)?;
@@ -190,7 +204,9 @@ fn parse_resource_scope(name: &str) -> Option<Scope> {
 }
 
 /// A user's role in a workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Administrator,

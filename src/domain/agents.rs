@@ -10,7 +10,7 @@ use crate::domain::conversations::{self, Actor};
 use crate::domain::users::{self, AVAILABILITIES};
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Agent {
     pub id: i64,
     pub account_id: i64,

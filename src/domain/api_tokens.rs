@@ -14,7 +14,7 @@ pub const NAME_MAX: usize = 100;
 /// The longest lifetime a token may be given, in days.
 pub const MAX_EXPIRY_DAYS: i64 = 3650;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub account_id: i64,
@@ -28,7 +28,7 @@ pub struct ApiToken {
     pub expires_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Creator {
     pub id: i64,
     pub name: String,

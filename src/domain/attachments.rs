@@ -20,7 +20,7 @@ pub const MAX_PER_MESSAGE: usize = 15;
 /// a URL is stable (and cacheable) for a day.
 const URL_LIFETIME_SECS: i64 = 7 * 86_400;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Attachment {
     pub id: i64,
     pub message_id: i64,

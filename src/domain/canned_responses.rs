@@ -9,7 +9,7 @@ use crate::error::{Error, FieldError, Result};
 pub const SHORT_CODE_MAX: usize = 64;
 pub const CONTENT_MAX: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CannedResponse {
     pub id: i64,
     pub account_id: i64,

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 pub const CONTENT_MAX: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Note {
     pub id: i64,
     pub content: String,
@@ -21,7 +21,7 @@ pub struct Note {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Author {
     pub id: i64,
     pub name: String,

@@ -27,7 +27,7 @@ pub use merge::merge_into;
 pub const NAME_MAX: usize = 255;
 pub const PAGE_SIZE: i64 = 15;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Contact {
     pub id: i64,
     pub account_id: i64,

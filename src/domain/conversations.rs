@@ -100,7 +100,7 @@ pub fn visible_row(conn: &Connection, viewer: &Viewer, display_id: i64) -> Resul
 }
 
 /// A conversation as the API and webhooks show it (Chatwoot's shape).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Conversation {
     pub id: i64,
     pub account_id: i64,
@@ -132,7 +132,7 @@ pub struct Conversation {
     pub last_non_activity_message: Option<Message>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ConversationMeta {
     pub sender: Contact,
     pub assignee: Option<Agent>,

@@ -9,7 +9,7 @@ use crate::db::now;
 use crate::domain::validate;
 use crate::error::{Error, FieldError, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum Model {
     #[serde(rename = "contact_attribute")]
     Contact,
@@ -39,7 +39,7 @@ pub const DISPLAY_TYPES: &[&str] = &[
     "text", "number", "currency", "percent", "link", "date", "list", "checkbox",
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Definition {
     pub id: i64,
     pub attribute_model: Model,

@@ -31,7 +31,7 @@ use fields::field_of;
 pub const MAX_CONDITIONS: usize = 50;
 
 /// One condition of a filter payload.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct Condition {
     pub attribute_key: String,
     pub filter_operator: String,

@@ -55,8 +55,21 @@ impl Serialize for ChannelType {
     }
 }
 
+impl schemars::JsonSchema for ChannelType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChannelType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": [ChannelType::WebWidget.api_name(), ChannelType::Api.api_name()],
+        })
+    }
+}
+
 /// One day's opening hours; `day_of_week` 0 is Sunday.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkingHours {
     pub day_of_week: u8,
@@ -76,7 +89,7 @@ pub struct WorkingHours {
 
 /// The settings of an inbox that are not secret. Every key has a default so
 /// an inbox created with a name alone works.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InboxSettings {
     pub website_url: Option<String>,
@@ -107,7 +120,7 @@ pub const TRIGGERS_MAX: usize = 20;
 const TRIGGER_ID_LEN: usize = 8;
 
 /// What a proactive trigger waits for; `Trigger::value` says how much.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerKind {
     /// The page's URL matches `value`, a pattern where `*` matches anything.
@@ -121,7 +134,7 @@ pub enum TriggerKind {
 }
 
 /// A proactive trigger of the website widget.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// Stable, so the widget can remember which triggers a visitor has seen;
@@ -132,6 +145,7 @@ pub struct Trigger {
     /// A URL pattern, seconds, a percentage or an event name; numbers may be
     /// sent as JSON numbers.
     #[serde(deserialize_with = "string_or_number")]
+    #[schemars(with = "String")]
     pub value: String,
     pub message: String,
 }
@@ -186,7 +200,7 @@ fn default_working_hours() -> Vec<WorkingHours> {
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Inbox {
     pub id: i64,
     pub account_id: i64,
@@ -206,7 +220,7 @@ pub struct Inbox {
 }
 
 /// The short form of an inbox that a contact's links show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InboxSlim {
     pub id: i64,
     pub name: String,

@@ -9,7 +9,7 @@ use crate::error::{Error, FieldError, Result};
 
 pub const TITLE_MAX: usize = 64;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Label {
     pub id: i64,
     pub title: String,

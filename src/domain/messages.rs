@@ -57,7 +57,7 @@ pub const STATUSES: &[&str] = &["sent", "delivered", "read", "failed"];
 /// has taken it (then `sent`) or its delivery has failed for good (`failed`).
 pub const AWAITING_CALLBACK: &str = "progress";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Message {
     pub id: i64,
     pub content: Option<String>,

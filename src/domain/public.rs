@@ -3,7 +3,73 @@
 //! JSON by keeping only public fields, so the two views cannot drift apart;
 //! private notes and activity lines are never public.
 
+use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
+
+// The shapes below describe, for the API docs, the JSON that the functions
+// of this module build; keep them beside the builders.
+
+/// A message as its contact sees it.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes JSON built by `message`
+pub struct PublicMessage {
+    id: i64,
+    content: Option<String>,
+    /// 0 incoming (from the contact), 1 outgoing, 3 template.
+    message_type: i64,
+    content_type: String,
+    content_attributes: Value,
+    created_at: i64,
+    conversation_id: i64,
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    echo_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sender: Option<PublicSender>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachments: Option<Vec<PublicAttachment>>,
+}
+
+/// Who wrote: name and type, never an agent's email.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes JSON built by `sender_of`
+pub struct PublicSender {
+    id: Value,
+    name: String,
+    available_name: String,
+    avatar_url: Value,
+    /// `contact` or `user`.
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes JSON built by `message`
+pub struct PublicAttachment {
+    id: i64,
+    file_type: String,
+    content_type: String,
+    file_name: String,
+    file_size: i64,
+    data_url: String,
+    thumb_url: String,
+    extension: Option<String>,
+}
+
+/// A conversation as its contact sees it, with its public messages.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes JSON built by `conversation_with_messages`
+pub struct PublicConversation {
+    id: i64,
+    inbox_id: i64,
+    status: String,
+    contact_last_seen_at: i64,
+    agent_last_seen_at: i64,
+    created_at: i64,
+    last_activity_at: i64,
+    assignee: Option<PublicSender>,
+    messages: Vec<PublicMessage>,
+}
 
 /// The public form of a message, or `None` when contacts must not see it.
 pub fn message(agent_view: &Value) -> Option<Value> {

@@ -9,7 +9,7 @@ use crate::domain::memberships::{self, Group, MemberChange};
 use crate::domain::validate;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Team {
     pub id: i64,
     pub account_id: i64,

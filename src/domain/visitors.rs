@@ -6,7 +6,7 @@
 
 use hmac::{Hmac, Mac};
 use rusqlite::{Connection, Transaction};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use crate::auth::vault::Vault;
@@ -14,6 +14,23 @@ use crate::domain::contacts::{self, Contact, ContactFields, ContactInbox};
 use crate::domain::conversations::{self, ConversationRow};
 use crate::domain::inboxes::{self, Inbox};
 use crate::error::{Error, Result};
+
+/// What the Client API shows a visitor of themselves.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct VisitorView<'a> {
+    pub id: i64,
+    /// The contact's id in this inbox: the credential of the Client API.
+    pub source_id: &'a str,
+    /// The credential of the visitor's websocket.
+    pub pubsub_token: &'a str,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone_number: Option<&'a str>,
+    pub identifier: Option<&'a str>,
+    pub custom_attributes: &'a Value,
+    /// Whether the identity was verified with `identifier_hash`.
+    pub verified: bool,
+}
 
 /// A visitor: their link, their inbox and their contact.
 #[derive(Debug, Clone)]
@@ -25,18 +42,18 @@ pub struct Visitor {
 
 impl Visitor {
     /// The Client API's view of the visitor.
-    pub fn json(&self) -> Value {
-        json!({
-            "id": self.contact.id,
-            "source_id": self.link.source_id,
-            "pubsub_token": self.link.pubsub_token,
-            "name": self.contact.name,
-            "email": self.contact.email,
-            "phone_number": self.contact.phone_number,
-            "identifier": self.contact.identifier,
-            "custom_attributes": self.contact.custom_attributes,
-            "verified": self.link.hmac_verified,
-        })
+    pub fn json(&self) -> VisitorView<'_> {
+        VisitorView {
+            id: self.contact.id,
+            source_id: &self.link.source_id,
+            pubsub_token: &self.link.pubsub_token,
+            name: &self.contact.name,
+            email: self.contact.email.as_deref(),
+            phone_number: self.contact.phone_number.as_deref(),
+            identifier: self.contact.identifier.as_deref(),
+            custom_attributes: &self.contact.custom_attributes,
+            verified: self.link.hmac_verified,
+        }
     }
 }
 

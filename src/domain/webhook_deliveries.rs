@@ -15,7 +15,7 @@ pub const PAGE_SIZE: i64 = 25;
 pub const STATUSES: &[&str] = &["pending", "succeeded", "failed"];
 const MSG_ID_LEN: usize = 24;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Delivery {
     pub id: i64,
     pub webhook_id: Option<i64>,
@@ -40,7 +40,7 @@ pub struct Delivery {
     pub attempts: Option<Vec<AttemptView>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AttemptView {
     pub id: i64,
     #[serde(flatten)]

@@ -42,7 +42,7 @@ pub const NAME_MAX: usize = 100;
 pub const ROTATION_HOURS_DEFAULT: i64 = 24;
 pub const ROTATION_HOURS_MAX: i64 = 168;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Webhook {
     pub id: i64,
     pub account_id: i64,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 pub const NAME_MAX: usize = 100;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Workspace {
     pub id: i64,
     pub name: String,

@@ -38,7 +38,7 @@ pub struct Envelope<'a> {
 }
 
 /// One attempt, as the delivery log records it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Attempt {
     pub at: i64,
     pub status_code: Option<u16>,

@@ -15,14 +15,8 @@ use crate::error::Error;
 use crate::rate_limit::Decision;
 use crate::server::AppState;
 
-/// Route patterns of bulk endpoints, which get `bulk_per_minute`.
-pub const BULK_ROUTES: &[(&str, &str)] = &[
-    ("POST", crate::api::bulk_actions::ROUTE),
-    ("POST", "/api/v1/accounts/{account_id}/contacts/import"),
-];
-
 /// Paths the limits apply to; static assets and health checks are exempt.
-const LIMITED_PREFIXES: &[&str] = &["/api/", "/auth/", "/public/api/"];
+pub const LIMITED_PREFIXES: &[&str] = &["/api/", "/auth/", "/public/api/"];
 
 /// The policy a request falls under.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,7 +44,8 @@ pub fn policy_for(
                 per_minute: o.per_minute,
             };
         }
-        if BULK_ROUTES.contains(&(method, pattern)) && credential != CredentialKind::None {
+        // Bulk endpoints are marked where they are registered (`Op::bulk`).
+        if credential != CredentialKind::None && crate::api::route::is_bulk(method, pattern) {
             return Policy {
                 name: "bulk".into(),
                 per_minute: settings.bulk_per_minute,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use middleware::enforce;
+pub use middleware::{CredentialKind, LIMITED_PREFIXES, Policy, enforce, policy_for};
 
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// Windows are swept once the table holds this many keys.

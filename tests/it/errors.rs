@@ -114,3 +114,49 @@ fn workspace_settings_update_validates_and_merges() {
         .expect_error(422, "validation_failed");
     assert_eq!(t.admin().get(&path).json()["name"], "Acme Support");
 }
+
+#[test]
+fn a_json_array_is_not_an_object_body() {
+    let t = TestApp::start();
+    let admin = t.admin();
+    // serde reads a struct from an array of its fields; the API does not.
+    let refused = admin
+        .patch(&t.account_path(""), json!([null, null]))
+        .expect_error(422, "validation_failed");
+    assert_eq!(refused["details"][0]["field"], "body");
+    admin
+        .post(
+            &t.account_path("/bulk_actions"),
+            json!({"type": "Conversation", "ids": [1], "fields": []}),
+        )
+        .expect_error(422, "validation_failed");
+    // An optional body, when given, must be an object too.
+    let inbox = t.inbox("Website", "web_widget");
+    let contact = t.contact("Ann");
+    let conversation = t.conversation(inbox, contact);
+    admin
+        .post(
+            &t.account_path(&format!("/conversations/{conversation}/toggle_status")),
+            json!("resolved"),
+        )
+        .expect_error(422, "validation_failed");
+    admin
+        .send(
+            "POST",
+            &t.account_path(&format!("/conversations/{conversation}/toggle_status")),
+            None,
+            Vec::new(),
+        )
+        .expect(200);
+}
+
+#[test]
+fn an_inbox_setting_given_twice_is_refused() {
+    let t = TestApp::start();
+    t.admin()
+        .post(
+            &t.account_path("/inboxes"),
+            json!({"name": "Web", "website_url": {}, "channel": {"type": "web_widget", "website_url": "https://shop.example.com"}}),
+        )
+        .expect_error(422, "validation_failed");
+}

@@ -5,6 +5,7 @@ mod fixtures;
 mod support;
 
 mod agents;
+mod api_docs;
 mod attachments;
 mod auth;
 mod backups;
@@ -19,6 +20,7 @@ mod conversations;
 mod crash;
 mod custom_attributes;
 mod dashboard;
+mod doc_examples;
 mod errors;
 mod labels;
 mod live_chat;

@@ -3,27 +3,59 @@
 //! from the host page are recorded.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{client_ip, inbox, limit, visitor};
-use crate::domain::visitors::{self, Identity};
+use crate::api::Json;
+use crate::api::{Access, Routes};
+use crate::domain::visitors::{self, Identity, VisitorView};
 use crate::error::Result;
 use crate::events::{self, Event};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contacts", web::post().to(create))
-        .service(
-            web::resource("/contacts/{source_id}")
-                .route(web::get().to(show))
-                .route(web::patch().to(update))
-                .route(web::put().to(update)),
+pub fn routes(api: &mut Routes) {
+    api.post("/contacts", create)
+        .op("clientCreateContact", "Create a visitor")
+        .about(
+            "Creates a contact in the inbox (or, with a verified `identifier`, finds \
+             theirs) and answers its `source_id`, the credential of the other Client API \
+             calls, and the `pubsub_token` of its websocket. Limited per IP address \
+             (`rate_limit.visitor_contacts_per_minute`).",
         )
-        .route("/contacts/{source_id}/events", web::post().to(track_event));
+        .access(Access::Visitor)
+        .json::<IdentityBody>()
+        .ok::<VisitorView>()
+        .example(json!({"name": "Dana Visitor", "email": "dana@example.com"}));
+    api.get("/contacts/{source_id}", show)
+        .op("clientGetContact", "Show the visitor")
+        .access(Access::Visitor)
+        .ok::<VisitorView>();
+    api.patch_put("/contacts/{source_id}", update)
+        .op("clientUpdateContact", "Identify or update the visitor")
+        .about(
+            "Identifies the visitor (`identifier` with `identifier_hash`, the HMAC-SHA256 \
+             of the identifier keyed by the inbox's `hmac_token`) or updates what they \
+             told about themselves.",
+        )
+        .access(Access::Visitor)
+        .json::<IdentityBody>()
+        .ok::<VisitorView>()
+        .example(json!({"phone_number": "+15555550188"}));
+    api.post("/contacts/{source_id}/events", track_event)
+        .op("clientTrackEvent", "Record a custom event")
+        .about(
+            "A custom event from the host page (`window.$deskwoot.trigger(name, data)`), \
+             recorded for webhooks as `webwidget_triggered`.",
+        )
+        .access(Access::Visitor)
+        .json::<CustomEvent>()
+        .no_content()
+        .example(json!({"name": "viewed_pricing", "data": {"plan": "pro"}}));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct IdentityBody {
     source_id: Option<String>,
@@ -55,7 +87,7 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<IdentityBody>,
+    body: Json<IdentityBody>,
 ) -> Result<HttpResponse> {
     let inbox = inbox(&req, &state, path.into_inner()).await?;
     limit(
@@ -88,7 +120,7 @@ async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<IdentityBody>,
+    body: Json<IdentityBody>,
 ) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let current = visitor(&req, &state, inbox, source_id).await?;
@@ -101,7 +133,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(visitor.json()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CustomEvent {
     name: String,
@@ -115,7 +147,7 @@ async fn track_event(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<CustomEvent>,
+    body: Json<CustomEvent>,
 ) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let visitor = visitor(&req, &state, inbox, source_id).await?;

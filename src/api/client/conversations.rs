@@ -4,53 +4,121 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use rusqlite::{Connection, Transaction};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{client_ip, limit, visitor};
 use crate::api::multipart::{self, FileRules};
+use crate::api::{Access, Routes};
+use crate::api::{Json, OptionalJson};
 use crate::domain::attachments::{self, StoredFile};
 use crate::domain::conversations::{self, Actor, ConversationRow, NewConversation, Viewer};
 use crate::domain::messages::{self, Cursor, MessageChange, MessageType, NewMessage, Sender};
+use crate::domain::public::{PublicConversation, PublicMessage};
 use crate::domain::visitors::{self, Visitor};
 use crate::domain::{labels, public};
 use crate::error::{Error, Result};
 use crate::realtime::{self, Typist};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(api: &mut Routes) {
     let base = "/contacts/{source_id}/conversations";
-    cfg.service(
-        web::resource(base)
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
+    let one = format!("{base}/{{id}}");
+    api.get(base, list)
+        .op(
+            "clientListConversations",
+            "List the visitor's conversations",
+        )
+        .about("Each with its latest public messages; private notes are never shown.")
+        .access(Access::Visitor)
+        .ok::<Vec<PublicConversation>>();
+    api.post(base, create)
+        .op("clientCreateConversation", "Start a conversation")
+        .about(
+            "With an optional first message and attributes (the page context in \
+             `additional_attributes`). Limited per IP address \
+             (`rate_limit.visitor_conversations_per_minute`).",
+        )
+        .access(Access::Visitor)
+        .optional_json::<ConversationBody>()
+        .ok::<PublicConversation>()
+        .example(json!({"message": {"content": "Hi, is the blue one in stock?"}, "additional_attributes": {"referer": "https://shop.example.com/blue"}}));
+    api.get(&one, show)
+        .op("clientGetConversation", "Show a conversation")
+        .access(Access::Visitor)
+        .ok::<PublicConversation>();
+    api.add(&[crate::api::route::Method::Patch], &one, update)
+        .op(
+            "clientUpdateConversation",
+            "Change a conversation's attributes",
+        )
+        .about(
+            "Custom attributes and additional attributes (the page context) are merged; \
+             labels are added and removed.",
+        )
+        .access(Access::Visitor)
+        .json::<ConversationBody>()
+        .ok::<PublicConversation>()
+        .example(json!({"custom_attributes": {"cart_value": 42}}));
+    api.post(&format!("{one}/toggle_status"), resolve)
+        .op("clientResolveConversation", "Resolve a conversation")
+        .about("Visitors can only end a conversation: it becomes resolved.")
+        .access(Access::Visitor)
+        .ok::<PublicConversation>();
+    api.post(&format!("{one}/toggle_typing"), toggle_typing)
+        .op("clientToggleTyping", "Show or hide the visitor typing")
+        .access(Access::Visitor)
+        .json::<Typing>()
+        .no_content()
+        .example(json!({"typing_status": "on"}));
+    api.post(&format!("{one}/update_last_seen"), update_last_seen)
+        .op(
+            "clientUpdateLastSeen",
+            "Mark a conversation read by the visitor",
+        )
+        .access(Access::Visitor)
+        .no_content();
+    api.get(&format!("{one}/messages"), list_messages)
+        .op("clientListMessages", "List a conversation's messages")
+        .about("Public messages, oldest first; page back with `?before=<message id>`.")
+        .access(Access::Visitor)
+        .query::<Before>()
+        .ok::<Vec<PublicMessage>>();
+    api.post(&format!("{one}/messages"), create_message)
+        .op("clientCreateMessage", "Send a message")
+        .about(
+            "JSON, or `multipart/form-data` with `content` and files in `attachments[]` \
+             (when the inbox takes attachments). Limited per IP address and per inbox.",
+        )
+        .access(Access::Visitor)
+        .json::<MessageBody>()
+        .multipart::<MessageForm>()
+        .ok::<PublicMessage>()
+        .example(json!({"content": "Thanks!", "echo_id": "tmp-1"}));
+    api.add(
+        &[crate::api::route::Method::Patch],
+        &format!("{one}/messages/{{message_id}}"),
+        update_message,
     )
-    .service(
-        web::resource(format!("{base}/{{id}}"))
-            .route(web::get().to(show))
-            .route(web::patch().to(update)),
-    )
-    .route(
-        &format!("{base}/{{id}}/toggle_status"),
-        web::post().to(resolve),
-    )
-    .route(
-        &format!("{base}/{{id}}/toggle_typing"),
-        web::post().to(toggle_typing),
-    )
-    .route(
-        &format!("{base}/{{id}}/update_last_seen"),
-        web::post().to(update_last_seen),
-    )
-    .service(
-        web::resource(format!("{base}/{{id}}/messages"))
-            .route(web::get().to(list_messages))
-            .route(web::post().to(create_message)),
-    )
-    .route(
-        &format!("{base}/{{id}}/messages/{{message_id}}"),
-        web::patch().to(update_message),
-    );
+    .op("clientSubmitMessage", "Answer a form or select message")
+    .about("Stores the visitor's answer in the message's `content_attributes.submitted_values`.")
+    .access(Access::Visitor)
+    .json::<Submission>()
+    .ok::<PublicMessage>()
+    .example(json!({"submitted_values": [{"name": "email", "value": "dana@example.com"}]}));
+}
+
+/// A visitor's message as a multipart form.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes the body for the docs only
+struct MessageForm {
+    content: Option<String>,
+    echo_id: Option<String>,
+    /// Files, when the inbox takes attachments.
+    #[serde(rename = "attachments[]")]
+    #[schemars(with = "Vec<crate::api::route::Upload>")]
+    attachments: (),
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,22 +197,27 @@ async fn show(
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "VisitorFirstMessage")]
 #[serde(deny_unknown_fields)]
 struct FirstMessage {
     content: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "VisitorConversation")]
 #[serde(deny_unknown_fields)]
 struct ConversationBody {
     custom_attributes: Option<Map<String, Value>>,
     additional_attributes: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "crate::api::optional_object")]
     message: Option<FirstMessage>,
+    #[serde(default, deserialize_with = "crate::api::optional_object")]
     labels: Option<LabelChange>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "VisitorLabelChange")]
 #[serde(deny_unknown_fields)]
 struct LabelChange {
     #[serde(default)]
@@ -157,7 +230,7 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: Option<web::Json<ConversationBody>>,
+    body: OptionalJson<ConversationBody>,
 ) -> Result<HttpResponse> {
     let (inbox, source_id) = path.into_inner();
     let visitor = visitor(&req, &state, inbox, source_id).await?;
@@ -168,7 +241,7 @@ async fn create(
         &client_ip(&req),
         state.settings.rate_limit.visitor_conversations_per_minute,
     )?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.0;
     let body = state
         .db
         .write(move |tx| {
@@ -199,7 +272,7 @@ async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<ConversationPath>,
-    body: web::Json<ConversationBody>,
+    body: Json<ConversationBody>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     if body.message.is_some() {
@@ -275,9 +348,11 @@ async fn update_last_seen(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Typing {
+    /// `on` or `off`.
+    #[schemars(extend("enum" = ["on", "off"]))]
     typing_status: String,
 }
 
@@ -285,7 +360,7 @@ async fn toggle_typing(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<ConversationPath>,
-    body: web::Json<Typing>,
+    body: Json<Typing>,
 ) -> Result<HttpResponse> {
     let path = path.into_inner();
     let on = match body.typing_status.as_str() {
@@ -309,8 +384,9 @@ async fn toggle_typing(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct Before {
+    /// Messages older than this message id.
     before: Option<i64>,
 }
 
@@ -344,7 +420,8 @@ async fn list_messages(
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "VisitorMessage")]
 #[serde(deny_unknown_fields)]
 struct MessageBody {
     content: Option<String>,
@@ -424,7 +501,7 @@ async fn read_message(
     Ok((body, form.files))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Submission {
     submitted_values: Value,
@@ -443,7 +520,7 @@ async fn update_message(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<MessagePath>,
-    body: web::Json<Submission>,
+    body: Json<Submission>,
 ) -> Result<HttpResponse> {
     let path = path.into_inner();
     let visitor = visitor(&req, &state, path.inbox_identifier, path.source_id).await?;

@@ -11,27 +11,41 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value;
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use crate::domain::inboxes::{ChannelType, Inbox};
+use crate::api::{Access, Routes};
+use crate::domain::inboxes::{ChannelType, Inbox, Trigger, WorkingHours};
 use crate::domain::visitors::{self, Visitor};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
 pub const PREFIX: &str = "/public/api/v1/inboxes/{inbox_identifier}";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope(PREFIX)
-            .wrap(from_fn(cors))
-            .route("", web::get().to(show_inbox))
-            .configure(contacts::routes)
-            .configure(conversations::routes)
-            .default_service(
+pub fn routes(api: &mut Routes) {
+    api.tag("Client API").scope(
+        PREFIX,
+        |api| {
+            api.get("", show_inbox)
+                .op("clientGetInbox", "Show a public inbox")
+                .about(
+                    "What the widget needs to draw itself: the inbox's name, colours, \
+                     greeting, working hours and how many agents are online. \
+                     `{inbox_identifier}` is the website token of a website inbox or the \
+                     inbox identifier of an API inbox.",
+                )
+                .access(Access::Visitor)
+                .ok::<PublicInbox>();
+            contacts::routes(api);
+            conversations::routes(api);
+        },
+        |scope| {
+            scope.wrap(from_fn(cors)).default_service(
                 web::route()
                     .method(actix_web::http::Method::OPTIONS)
                     .to(HttpResponse::NoContent),
-            ),
+            )
+        },
     );
 }
 
@@ -172,25 +186,52 @@ async fn show_inbox(
         .filter(|a| state.hub.presence.status(a.id, &a.availability_status) == "online")
         .count();
     let s = &inbox.settings;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "identifier": inbox.website_token.as_ref().or(inbox.inbox_identifier.as_ref()),
-        "name": inbox.name,
-        "channel_type": inbox.channel_type,
-        "widget_color": s.widget_color,
-        "welcome_title": s.welcome_title,
-        "welcome_tagline": s.welcome_tagline,
-        "greeting_enabled": s.greeting_enabled,
-        "greeting_message": s.greeting_message,
-        "working_hours_enabled": s.working_hours_enabled,
-        "working_hours": s.working_hours,
-        "timezone": s.timezone,
-        "out_of_office_message": s.out_of_office_message,
-        "attachments_enabled": s.attachments_enabled,
-        "identity_validation_enabled": s.hmac_mandatory,
-        "allowed_domains": s.allowed_domains,
-        "online_agents": online,
-        "triggers": serde_json::to_value(&s.triggers).unwrap_or(Value::Array(Vec::new())),
-    })))
+    Ok(HttpResponse::Ok().json(PublicInbox {
+        identifier: inbox
+            .website_token
+            .as_deref()
+            .or(inbox.inbox_identifier.as_deref()),
+        name: &inbox.name,
+        channel_type: inbox.channel_type,
+        widget_color: &s.widget_color,
+        welcome_title: &s.welcome_title,
+        welcome_tagline: &s.welcome_tagline,
+        greeting_enabled: s.greeting_enabled,
+        greeting_message: &s.greeting_message,
+        working_hours_enabled: s.working_hours_enabled,
+        working_hours: &s.working_hours,
+        timezone: &s.timezone,
+        out_of_office_message: &s.out_of_office_message,
+        attachments_enabled: s.attachments_enabled,
+        identity_validation_enabled: s.hmac_mandatory,
+        allowed_domains: &s.allowed_domains,
+        online_agents: online,
+        triggers: &s.triggers,
+    }))
+}
+
+/// An inbox as the widget sees it.
+#[derive(Serialize, JsonSchema)]
+struct PublicInbox<'a> {
+    identifier: Option<&'a str>,
+    name: &'a str,
+    channel_type: ChannelType,
+    widget_color: &'a str,
+    welcome_title: &'a str,
+    welcome_tagline: &'a str,
+    greeting_enabled: bool,
+    greeting_message: &'a str,
+    working_hours_enabled: bool,
+    working_hours: &'a [WorkingHours],
+    timezone: &'a str,
+    out_of_office_message: &'a str,
+    attachments_enabled: bool,
+    /// Whether visitors must prove their identity with `identifier_hash`.
+    identity_validation_enabled: bool,
+    allowed_domains: &'a str,
+    /// Agents online now.
+    online_agents: usize,
+    triggers: &'a [Trigger],
 }
 
 #[cfg(test)]

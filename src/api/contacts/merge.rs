@@ -2,23 +2,33 @@
 //! absorbs another.
 
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
 
-use super::view;
-use crate::api::AccountPath;
-use crate::auth::{Caller, Scope};
+use super::{ContactView, WRITE, view};
+use crate::api::Json;
+use crate::api::{AccountPath, Routes};
+use crate::auth::Caller;
 use crate::domain::contacts;
 use crate::error::Result;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/actions/contact_merge")
-            .route(web::post().to(merge)),
-    );
+pub fn routes(api: &mut Routes) {
+    api.post("/api/v1/accounts/{account_id}/actions/contact_merge", merge)
+        .op("mergeContacts", "Merge two contacts")
+        .about(
+            "The base contact absorbs the mergee: its conversations, notes, inbox links \
+             and the attributes the base lacks; the mergee is deleted. Answers the base \
+             contact itself, not under `payload`, as Chatwoot does.",
+        )
+        .scope(WRITE)
+        .json::<MergeBody>()
+        .ok::<ContactView>()
+        .example(json!({"base_contact_id": 1, "mergee_contact_id": 3}));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeBody {
     base_contact_id: i64,
@@ -30,10 +40,10 @@ async fn merge(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountPath>,
-    body: web::Json<MergeBody>,
+    body: Json<MergeBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (workspace_id, body) = (me.workspace_id, body.into_inner());
     let contact = state
         .db

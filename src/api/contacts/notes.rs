@@ -1,27 +1,47 @@
 //! `contacts/{id}/notes`: the notes agents keep on a contact.
 
 use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
 
-use crate::api::AccountItemPath;
-use crate::auth::{Caller, Scope};
-use crate::domain::contact_notes;
+use super::{READ, WRITE};
+use crate::api::Json;
+use crate::api::{AccountItemPath, Routes};
+use crate::auth::Caller;
+use crate::domain::contact_notes::{self, Note};
 use crate::error::Result;
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/{id}/notes")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/{id}/notes/{note_id}")
-            .route(web::get().to(show))
-            .route(web::patch().to(update))
-            .route(web::put().to(update))
-            .route(web::delete().to(delete)),
-    );
+pub fn routes(api: &mut Routes) {
+    let base = "/api/v1/accounts/{account_id}/contacts/{id}/notes";
+    api.get(base, list)
+        .op("listContactNotes", "List a contact's notes")
+        .about("A bare array, newest first, as Chatwoot answers.")
+        .scope(READ)
+        .ok::<Vec<Note>>();
+    api.post(base, create)
+        .op("createContactNote", "Add a note to a contact")
+        .about("`{content}`, or `{note: {content}}` as Chatwoot's clients send it.")
+        .scope(WRITE)
+        .json::<NoteBody>()
+        .ok::<Note>()
+        .example(json!({"content": "Prefers email over phone."}));
+    let item = format!("{base}/{{note_id}}");
+    api.get(&item, show)
+        .op("getContactNote", "Show a contact's note")
+        .scope(READ)
+        .ok::<Note>();
+    api.patch_put(&item, update)
+        .op("updateContactNote", "Change a contact's note")
+        .scope(WRITE)
+        .json::<NoteBody>()
+        .ok::<Note>()
+        .example(json!({"content": "Prefers email; never call before 10am."}));
+    api.delete(&item, delete)
+        .op("deleteContactNote", "Delete a contact's note")
+        .scope(WRITE)
+        .no_content();
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,14 +52,14 @@ struct NotePath {
 }
 
 /// `{content}`, or `{note: {content}}` as Chatwoot's clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum NoteBody {
     Wrapped { note: NoteContent },
     Flat(NoteContent),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteContent {
     content: String,
@@ -60,7 +80,7 @@ async fn list(
     path: web::Path<AccountItemPath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("contacts"))?;
+    me.require(READ)?;
     let (workspace_id, contact_id) = (me.workspace_id, path.id);
     let notes = state
         .db
@@ -75,7 +95,7 @@ async fn show(
     path: web::Path<NotePath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("contacts"))?;
+    me.require(READ)?;
     let (workspace_id, contact_id, id) = (me.workspace_id, path.id, path.note_id);
     let note = state
         .db
@@ -88,10 +108,10 @@ async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountItemPath>,
-    body: web::Json<NoteBody>,
+    body: Json<NoteBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (workspace_id, contact_id, user_id) = (me.workspace_id, path.id, me.user_id);
     let content = body.into_inner().content();
     let note = state
@@ -105,10 +125,10 @@ async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<NotePath>,
-    body: web::Json<NoteBody>,
+    body: Json<NoteBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (workspace_id, contact_id, id) = (me.workspace_id, path.id, path.note_id);
     let content = body.into_inner().content();
     let note = state
@@ -124,7 +144,7 @@ async fn delete(
     path: web::Path<NotePath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("contacts"))?;
+    me.require(WRITE)?;
     let (workspace_id, contact_id, id) = (me.workspace_id, path.id, path.note_id);
     state
         .db

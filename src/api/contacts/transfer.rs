@@ -6,12 +6,14 @@ use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use futures_util::TryStreamExt;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::AccountPath;
+use super::{READ, WRITE};
+use crate::api::{AccountPath, OptionalJson, Routes};
 use crate::auth::{Caller, Scope, WorkspaceCaller};
-use crate::domain::contacts;
+use crate::domain::contacts::{self, ImportReport};
 use crate::domain::filters::{self, Condition};
 use crate::domain::query::Where;
 use crate::error::{Error, Result};
@@ -20,16 +22,49 @@ use crate::server::AppState;
 /// The multipart field that carries the CSV file.
 const FILE_FIELD: &str = "import_file";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/export")
-            .route(web::get().to(export_all))
-            .route(web::post().to(export_some)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/contacts/import")
-            .route(web::post().to(import)),
-    );
+pub fn routes(api: &mut Routes) {
+    let export = "/api/v1/accounts/{account_id}/contacts/export";
+    api.get(export, export_all)
+        .op("exportContacts", "Export every contact as CSV")
+        .about("A CSV download of every contact with every column. Administrators only.")
+        .scope(READ)
+        .administrators_only()
+        .returns(200, "text/csv", None);
+    api.post(export, export_some)
+        .op("exportSomeContacts", "Export chosen contacts as CSV")
+        .about(
+            "The optional body picks the columns (standard ones and custom attribute \
+             keys) and, with a filter payload, the contacts. Administrators only.",
+        )
+        .scope(READ)
+        .administrators_only()
+        .optional_json::<ExportBody>()
+        .returns(200, "text/csv", None)
+        .example(serde_json::json!({"column_names": ["name", "email", "plan"]}));
+    api.post("/api/v1/accounts/{account_id}/contacts/import", import)
+        .op("importContacts", "Import contacts from CSV")
+        .about(
+            "The CSV file in the multipart field `import_file`: a header row naming the \
+             columns, then one contact per row. A row updates the contact with its email, \
+             else its identifier, else its phone number, or creates one; other columns \
+             are custom attributes. Invalid rows are reported and skipped. \
+             Administrators only; counts against the bulk rate limit.",
+        )
+        .scope(WRITE)
+        .administrators_only()
+        .bulk()
+        .multipart::<ImportForm>()
+        .ok::<ImportReport>()
+        .example_form(&[("import_file", "@contacts.csv")]);
+}
+
+/// The multipart body of an import.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes the body for the docs only
+struct ImportForm {
+    /// The CSV file.
+    #[schemars(extend("format" = "binary"))]
+    import_file: String,
 }
 
 fn administrator(caller: &Caller, account_id: i64, scope: Scope) -> Result<WorkspaceCaller> {
@@ -44,12 +79,13 @@ fn administrator(caller: &Caller, account_id: i64, scope: Scope) -> Result<Works
 }
 
 /// The optional body of `POST contacts/export`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ExportBody {
     /// The columns to keep (standard ones and custom attribute keys).
     column_names: Option<Vec<String>>,
     /// A filter payload (as for `contacts/filter`) choosing the contacts.
+    #[schemars(with = "Option<Vec<crate::domain::filters::Condition>>")]
     payload: Option<Vec<Value>>,
     /// Chatwoot exports a label's contacts; contact labels are not supported.
     label: Option<String>,
@@ -67,14 +103,9 @@ async fn export_some(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<AccountPath>,
-    body: web::Bytes,
+    body: OptionalJson<ExportBody>,
 ) -> Result<HttpResponse> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        ExportBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| Error::invalid("body", e.to_string()))?
-    };
-    export(&state, &caller, path.account_id, body).await
+    export(&state, &caller, path.account_id, body.0).await
 }
 
 async fn export(
@@ -83,7 +114,7 @@ async fn export(
     account_id: i64,
     body: ExportBody,
 ) -> Result<HttpResponse> {
-    let me = administrator(caller, account_id, Scope::read("contacts"))?;
+    let me = administrator(caller, account_id, READ)?;
     if body.label.is_some() {
         return Err(Error::invalid("label", "contact labels are not supported"));
     }
@@ -117,7 +148,7 @@ async fn import(
     path: web::Path<AccountPath>,
     form: Multipart,
 ) -> Result<HttpResponse> {
-    let me = administrator(&caller, path.account_id, Scope::write("contacts"))?;
+    let me = administrator(&caller, path.account_id, WRITE)?;
     let file = read_file(form, state.settings.server.max_body_size).await?;
     let workspace_id = me.workspace_id;
     let report = state

@@ -3,30 +3,85 @@
 //! soft-delete.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::{READ, WRITE};
+use crate::api::Json;
+use crate::api::Routes;
 use crate::api::multipart::{self, FileRules};
-use crate::auth::{Caller, Scope, WorkspaceCaller};
+use crate::auth::{Caller, WorkspaceCaller};
+use crate::domain::agents::Agent;
 use crate::domain::attachments::{self, StoredFile};
+use crate::domain::contacts::Contact;
 use crate::domain::conversations;
+use crate::domain::messages::Message;
 use crate::domain::messages::{self, Cursor, MessageChange, MessageType, NewMessage, Sender};
 use crate::domain::{agents, contacts, labels};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/accounts/{account_id}/conversations/{id}/messages")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/api/v1/accounts/{account_id}/conversations/{id}/messages/{message_id}")
-            .route(web::patch().to(update))
-            .route(web::put().to(update))
-            .route(web::delete().to(delete)),
-    );
+pub fn routes(api: &mut Routes) {
+    let base = "/api/v1/accounts/{account_id}/conversations/{id}/messages";
+    api.tag("Messages")
+        .get(base, list)
+        .op("listMessages", "List a conversation's messages")
+        .about(
+            "Up to 20 messages, oldest first, with the conversation's labels, contact and \
+             assignee in `meta`. Page back with `?before=<message id>`, forward with \
+             `?after=`.",
+        )
+        .scope(READ)
+        .query::<ListParams>()
+        .ok::<MessageList>();
+    api.post(base, create)
+        .op("createMessage", "Send a message")
+        .about(
+            "A reply (`outgoing`, the default), a private note (`private: true`), or, in \
+             API inboxes, a message from the contact (`incoming`). Send JSON, or \
+             `multipart/form-data` with the same fields as text and up to 15 files in \
+             `attachments[]`.",
+        )
+        .scope(WRITE)
+        .json::<CreateBody>()
+        .multipart::<CreateForm>()
+        .ok::<Message>()
+        .example(json!({"content": "Thanks, we are looking into it.", "message_type": "outgoing"}));
+    api.patch_put(&format!("{base}/{{message_id}}"), update)
+        .op("updateMessage", "Change a message")
+        .about(
+            "Changes the content, the delivery status (`sent`, `delivered`, `read`, \
+             `failed`, with `external_error`) or merges content attributes.",
+        )
+        .scope(WRITE)
+        .json::<UpdateBody>()
+        .ok::<Message>()
+        .example(json!({"status": "delivered"}));
+    api.delete(&format!("{base}/{{message_id}}"), delete)
+        .op("deleteMessage", "Delete a message")
+        .about(
+            "Soft-deletes it: the content becomes \"This message was deleted\" and its \
+             attachments go. Answers the message as it is now.",
+        )
+        .scope(WRITE)
+        .ok::<Message>();
+}
+
+/// Messages with the conversation's context.
+#[derive(Serialize, JsonSchema)]
+struct MessageList {
+    meta: MessageListMeta,
+    payload: Vec<Message>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct MessageListMeta {
+    labels: Vec<String>,
+    additional_attributes: Value,
+    contact: Contact,
+    assignee: Option<Agent>,
+    agent_last_seen_at: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,10 +97,12 @@ struct MessagePath {
     message_id: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ListParams {
+    /// Messages older than this message id.
     before: Option<i64>,
+    /// Messages newer than this message id.
     after: Option<i64>,
 }
 
@@ -56,7 +113,7 @@ async fn list(
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::read("conversations"))?;
+    me.require(READ)?;
     let (viewer, id) = (me.viewer(), path.id);
     let cursor = Cursor {
         before: query.before,
@@ -70,35 +127,70 @@ async fn list(
             let assignee = row
                 .assignee_id
                 .and_then(|a| agents::get(conn, row.workspace_id, a).ok());
-            Ok(json!({
-                "meta": {
-                    "labels": labels::titles_of(conn, row.id)?,
-                    "additional_attributes": row.additional_attributes,
-                    "contact": contacts::get_by_id(conn, row.contact_id)?,
-                    "assignee": assignee,
-                    "agent_last_seen_at": row.agent_last_seen_at,
+            Ok(MessageList {
+                meta: MessageListMeta {
+                    labels: labels::titles_of(conn, row.id)?,
+                    additional_attributes: row.additional_attributes.clone(),
+                    contact: contacts::get_by_id(conn, row.contact_id)?,
+                    assignee,
+                    agent_last_seen_at: row.agent_last_seen_at,
                 },
-                "payload": payload,
-            }))
+                payload,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// A new message, from a JSON body or the text fields of a multipart one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "NewMessage")]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     content: Option<String>,
-    /// `outgoing` (the default) or `incoming` (API inboxes only).
+    /// `outgoing` (the default) or `incoming` (API inboxes only); Chatwoot's
+    /// numbers 1 and 0 too.
+    #[schemars(with = "Option<MessageTypeName>")]
     message_type: Option<Value>,
     #[serde(default)]
     private: bool,
     content_type: Option<String>,
     /// An object, or a JSON string of one (multipart bodies).
+    #[schemars(with = "Option<Map<String, Value>>")]
     content_attributes: Option<Value>,
     echo_id: Option<String>,
     source_id: Option<String>,
+}
+
+/// A message type by name or by Chatwoot's number.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes the body for the docs only
+enum MessageTypeName {
+    #[serde(rename = "outgoing")]
+    Outgoing,
+    #[serde(rename = "incoming")]
+    Incoming,
+}
+
+/// The multipart form of a new message: the fields of the JSON body as
+/// text, and the files.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes the body for the docs only
+struct CreateForm {
+    content: Option<String>,
+    /// `outgoing` (the default) or `incoming`.
+    message_type: Option<MessageTypeName>,
+    /// `true` for a private note.
+    private: Option<String>,
+    content_type: Option<String>,
+    /// A JSON object, as text.
+    content_attributes: Option<String>,
+    echo_id: Option<String>,
+    source_id: Option<String>,
+    /// Up to 15 files.
+    #[serde(rename = "attachments[]")]
+    #[schemars(with = "Vec<crate::api::route::Upload>")]
+    attachments: (),
 }
 
 impl CreateBody {
@@ -185,7 +277,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("conversations"))?;
+    me.require(WRITE)?;
     let (body, files) = read_body(&req, payload, &state).await?;
     let new = body.into_new_message(files)?;
     let (viewer, id, user_id) = (me.viewer(), path.id, me.user_id);
@@ -210,7 +302,8 @@ async fn create(
     Ok(HttpResponse::Ok().json(message))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "MessageUpdate")]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     content: Option<String>,
@@ -223,10 +316,10 @@ async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<MessagePath>,
-    body: web::Json<UpdateBody>,
+    body: Json<UpdateBody>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("conversations"))?;
+    me.require(WRITE)?;
     let b = body.into_inner();
     let change = MessageChange {
         content: b.content,
@@ -247,7 +340,7 @@ async fn delete(
     path: web::Path<MessagePath>,
 ) -> Result<HttpResponse> {
     let me = caller.in_workspace(path.account_id)?;
-    me.require(Scope::write("conversations"))?;
+    me.require(WRITE)?;
     let (message, unused) = in_conversation(&state, &me, &path, messages::delete).await?;
     let dir = state.settings.attachments_dir();
     web::block(move || attachments::delete_files(&dir, &unused)).await?;

@@ -142,7 +142,7 @@ fn iso_time(ts: i64) -> String {
 }
 
 /// What an import did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
@@ -150,7 +150,7 @@ pub struct ImportReport {
 }
 
 /// A row the import passed over, by its line in the file (the header is line 1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ImportError {
     pub row: u64,
     pub message: String,

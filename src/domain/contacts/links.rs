@@ -10,7 +10,7 @@ use crate::domain::inboxes::{self, ChannelType, InboxSlim};
 use crate::error::{Error, Result};
 
 /// A contact's link to an inbox as the API shows it: `{source_id, inbox}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InboxLink {
     /// `None` in a contactable inbox the contact has no link to yet.
     pub source_id: Option<String>,

@@ -68,7 +68,7 @@ pub struct ListQuery {
     pub conditions: Vec<Condition>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Meta {
     pub mine_count: i64,
     pub assigned_count: i64,
