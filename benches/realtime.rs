@@ -1,6 +1,7 @@
 //! Benchmark of the live sockets: memory per idle websocket with 10,000 open
-//! (the server's RSS before and after), and how long a committed message
-//! takes to reach 1,000 connected sockets (p50/p99 over every delivery).
+//! (the server's RSS before and after), how long a committed message takes
+//! to reach 1,000 connected sockets (p50/p99 over every delivery), and the
+//! server's RSS under a steady 50 requests/s with 200 widget sockets open.
 //!
 //! Run: `cargo bench --bench realtime` (or `scripts/bench realtime`); it
 //! starts the release `deskwoot serve` as a child process. Raise the open
@@ -17,6 +18,9 @@ use tungstenite::{Message, WebSocket, stream::MaybeTlsStream};
 const IDLE: usize = 10_000;
 const FANOUT: usize = 1_000;
 const MESSAGES: usize = 20;
+const STEADY_SOCKETS: usize = 200;
+const STEADY_RATE: u64 = 50;
+const STEADY_SECONDS: u64 = 20;
 
 struct Server {
     child: Child,
@@ -180,6 +184,39 @@ fn main() {
     );
     drop(idle);
     std::thread::sleep(Duration::from_secs(1));
+
+    // A small team's day: 200 widget sockets open and 50 API requests/s.
+    let widgets: Vec<_> = (0..STEADY_SOCKETS)
+        .map(|_| {
+            connect(&format!(
+                "ws://{}/ws/visitor?pubsub_token={pubsub}",
+                server.base
+            ))
+        })
+        .collect();
+    let agent = ureq::agent();
+    let started = Instant::now();
+    let mut sent = 0u64;
+    while started.elapsed() < Duration::from_secs(STEADY_SECONDS) {
+        let due = started + Duration::from_millis(sent * 1000 / STEADY_RATE);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        agent
+            .get(format!(
+                "http://{}/api/v1/accounts/1/conversations",
+                server.base
+            ))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .expect("request");
+        sent += 1;
+    }
+    println!(
+        "steady load: {sent} requests in {STEADY_SECONDS} s with {STEADY_SOCKETS} widget sockets open, server RSS {} KiB",
+        rss_kib(server.child.id())
+    );
+    drop(widgets);
 
     // Fan-out: FANOUT agent sockets all receive each new message.
     let source = post(
