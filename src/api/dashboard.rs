@@ -52,7 +52,8 @@ pub fn routes(api: &mut Routes) {
 async fn to_app() -> HttpResponse {
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/app"))
-        .finish()
+        .content_type("text/html; charset=utf-8")
+        .body(r#"<a href="/app">Deskwoot</a>"#)
 }
 
 /// The shell is filled in once: the embedded files cannot change while the

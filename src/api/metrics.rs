@@ -4,7 +4,7 @@
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
-use crate::api::Routes;
+use crate::api::{Access, Routes};
 use crate::auth::{Caller, Scope};
 use crate::error::{Error, Result};
 use crate::metrics::CONTENT_TYPE;
@@ -20,8 +20,11 @@ pub fn routes(api: &mut Routes) {
              size, scheduler job runs. Clients on a network of `[metrics] allow` that \
              came straight to the server need no token; anyone else needs the `admin` scope.",
         )
-        .scope(Scope::Admin)
-        .returns(200, "text/plain", None);
+        // Public in the spec's terms: the allow-list answers without a token;
+        // elsewhere a token with `admin` is needed (401/403).
+        .access(Access::Public)
+        .returns(200, "text/plain", None)
+        .errors(&[401, 403]);
 }
 
 async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {

@@ -45,6 +45,7 @@ pub fn routes(api: &mut Routes) {
         .access(Access::Public)
         .query::<FrameQuery>()
         .returns(200, "text/html", None)
+        .errors(&[404])
         .unchecked("needs a website inbox's token");
 }
 
