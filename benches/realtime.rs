@@ -166,25 +166,6 @@ fn main() {
     .read_json()
     .unwrap();
     let pubsub = visitor["pubsub_token"].as_str().unwrap().to_string();
-    std::thread::sleep(Duration::from_secs(1));
-    let before = rss_kib(server.child.id());
-    let idle: Vec<_> = (0..IDLE)
-        .map(|_| {
-            connect(&format!(
-                "ws://{}/ws/visitor?pubsub_token={pubsub}",
-                server.base
-            ))
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(2));
-    let after = rss_kib(server.child.id());
-    println!(
-        "idle sockets: {IDLE} open, server RSS {before} KiB -> {after} KiB, {:.1} KiB per socket",
-        (after.saturating_sub(before)) as f64 / IDLE as f64
-    );
-    drop(idle);
-    std::thread::sleep(Duration::from_secs(1));
-
     // A small team's day: 200 widget sockets open and 50 API requests/s.
     let widgets: Vec<_> = (0..STEADY_SOCKETS)
         .map(|_| {
@@ -217,6 +198,24 @@ fn main() {
         rss_kib(server.child.id())
     );
     drop(widgets);
+    std::thread::sleep(Duration::from_secs(1));
+    let before = rss_kib(server.child.id());
+    let idle: Vec<_> = (0..IDLE)
+        .map(|_| {
+            connect(&format!(
+                "ws://{}/ws/visitor?pubsub_token={pubsub}",
+                server.base
+            ))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let after = rss_kib(server.child.id());
+    println!(
+        "idle sockets: {IDLE} open, server RSS {before} KiB -> {after} KiB, {:.1} KiB per socket",
+        (after.saturating_sub(before)) as f64 / IDLE as f64
+    );
+    drop(idle);
+    std::thread::sleep(Duration::from_secs(1));
 
     // Fan-out: FANOUT agent sockets all receive each new message.
     let source = post(
