@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::api::Json;
-use crate::api::{AccountItemPath, AccountPath, PageQuery, Payload, Routes};
+use crate::api::{AccountItemPath, AccountPath, PageQuery, Payload, Routes, write_as};
 use crate::auth::{Caller, Scope};
 use crate::domain::contacts::{self, Contact, ContactFields, InboxLink};
 use crate::domain::filters::{self, Condition};
@@ -375,12 +375,10 @@ async fn delete(
     caller: Caller,
     path: web::Path<AccountItemPath>,
 ) -> Result<HttpResponse> {
-    let me = caller.in_workspace(path.account_id)?;
-    me.require(WRITE)?;
-    let (workspace_id, id) = (me.workspace_id, path.id);
-    state
-        .db
-        .write(move |tx| contacts::delete(tx, workspace_id, id))
-        .await?;
+    let id = path.id;
+    write_as(&state, &caller, path.account_id, WRITE, move |tx, me| {
+        contacts::delete(tx, me.workspace_id, id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
